@@ -1,0 +1,387 @@
+"""`make bench`: hot reads against a bare-Flask floor, and the cost of growing to 10,000s of items.
+
+Hot reads: the service is started as `make run` starts it (a freshly migrated and seeded SQLite
+database, the production server) and, beside it, bench/floor.py: a bare Flask app that answers
+the very same response bytes from memory, under the same server and worker count. wrk loads
+each at 32 connections; the table gives medians of several runs and each as a ratio to the floor.
+
+Growth: `flask seed --synthetic N` at N = 10 and N = 10,000, on SQLite and PostgreSQL
+(--postgres-url), with the response cache off: p50 of a list, a search and a deep page, and the
+SQL statements per request.
+
+    .venv/bin/python bench/bench.py [--runs 3] [--seconds 5] [--servers gunicorn granian]
+                                    [--postgres-url URL] [--smoke]
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+SCENARIOS = {
+    "list": ("/api/v1/therapies", False),
+    "list_304": ("/api/v1/therapies", True),
+    "item": ("/api/v1/therapies/checkpoint-inhibitors", False),
+    "filtered": ("/api/v1/indications?area=cancer&immunotherapy_status=approved", False),
+    "search": ("/api/v1/search?q=PD-1", False),
+}
+GROWTH_URLS = {
+    "list": "/api/v1/therapies",
+    "search": "/api/v1/search?q=antibody",
+    "page_1": "/api/v1/therapies?page=1&page_size=20",
+    "page_400": "/api/v1/therapies?page=400&page_size=20",
+}
+TARGETS = {"list_rps": 0.8, "list_304_rps": 0.9, "list_p99": 2.0}
+GROWTH_TARGETS = {"list": 2.0, "search": 3.0, "deep_page": 2.0}
+KEPT_HEADERS = ("Content-Type", "ETag", "X-Pagination", "Link", "Last-Modified")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement; the median is kept")
+    parser.add_argument("--seconds", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    parser.add_argument(
+        "--servers", nargs="+", default=["gunicorn", "granian"], choices=["gunicorn", "granian"]
+    )
+    parser.add_argument("--synthetic", type=int, default=10_000, help="N of the growth measurement")
+    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL"))
+    parser.add_argument("--output", type=Path, default=ROOT / "instance" / "bench.json")
+    parser.add_argument("--smoke", action="store_true", help="one short run of everything: proves it works")
+    args = parser.parse_args()
+    if args.smoke:
+        args.runs, args.seconds, args.servers, args.synthetic = 1, 1, ["gunicorn"], 50
+
+    ensure_wrk()
+    results = {"settings": {k: str(v) for k, v in vars(args).items()}, "hot": {}, "growth": {}}
+    with tempfile.TemporaryDirectory() as folder:
+        for server in args.servers:
+            results["hot"][server] = hot_reads(server, Path(folder), args)
+        backends = {"sqlite": f"sqlite:///{folder}/growth-{{n}}.db"}
+        if args.postgres_url:
+            backends["postgresql"] = args.postgres_url
+        for backend, url in backends.items():
+            results["growth"][backend] = growth(backend, url, args)
+    print_report(results)
+    args.output.parent.mkdir(exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2))
+    print(f"\nJSON: {args.output}")
+    return 0
+
+
+# --- Hot reads -------------------------------------------------------------------------------------
+
+
+def hot_reads(server: str, folder: Path, args) -> dict:
+    database_url = f"sqlite:///{folder}/hot-{server}.db"
+    prepare_database(database_url)
+    env = {"DATABASE_URL": database_url}
+    with serve(server, "service", args.workers, env) as service_url:
+        responses = capture(service_url)
+        captured = folder / f"responses-{server}.json"
+        captured.write_text(json.dumps(responses))
+        with serve(server, "floor", args.workers, {"BENCH_RESPONSES": str(captured)}) as floor_url:
+            runs: dict[str, dict[str, list]] = {name: {"service": [], "floor": []} for name in SCENARIOS}
+            for _ in range(args.runs):
+                for name, (path, revalidate) in SCENARIOS.items():
+                    headers = {"If-None-Match": responses[path]["headers"]["ETag"]} if revalidate else {}
+                    for side, base in (("service", service_url), ("floor", floor_url)):
+                        runs[name][side].append(wrk(base + path, args.seconds, args.connections, headers))
+        rss = worker_rss_mb()
+    scenarios = {}
+    for name, sides in runs.items():
+        service, floor = median_of(sides["service"]), median_of(sides["floor"])
+        scenarios[name] = {
+            "service": service,
+            "floor": floor,
+            "rps_ratio": round(service["rps"] / floor["rps"], 2),
+            "p50_ratio": round(service["p50_ms"] / floor["p50_ms"], 2),
+            "p99_ratio": round(service["p99_ms"] / floor["p99_ms"], 2),
+        }
+    return {"scenarios": scenarios, "worker_rss_mb": rss}
+
+
+def capture(base: str) -> dict:
+    """The service's own answers, which the floor replays byte for byte."""
+    captured = {}
+    for path, _ in SCENARIOS.values():
+        with urllib.request.urlopen(base + path) as response:
+            headers = {name: response.headers[name] for name in KEPT_HEADERS if response.headers[name]}
+            captured[path] = {"body": response.read().decode(), "headers": headers}
+    return captured
+
+
+# --- Growth ----------------------------------------------------------------------------------------
+
+
+def growth(backend: str, url_template: str, args) -> dict:
+    sizes = (10, args.synthetic)
+    measured = {}
+    for size in sizes:
+        with database(backend, url_template, size) as database_url:
+            prepare_database(database_url, synthetic=size)
+            env = {"DATABASE_URL": database_url, "RESPONSE_CACHE_ENTRIES": "0"}
+            with serve("gunicorn", "service", args.workers, env) as base:
+                p50 = {
+                    name: median_of([wrk(base + path, args.seconds, 8, {}) for _ in range(args.runs)])[
+                        "p50_ms"
+                    ]
+                    for name, path in GROWTH_URLS.items()
+                }
+                rss = worker_rss_mb()
+            measured[size] = {
+                "p50_ms": p50,
+                "statements": statements_per_request(database_url),
+                "worker_rss_mb": rss,
+            }
+    small, large = (measured[size] for size in sizes)
+    return {
+        "sizes": list(sizes),
+        "measured": {str(size): values for size, values in measured.items()},
+        "list_ratio": round(large["p50_ms"]["list"] / small["p50_ms"]["list"], 2),
+        "search_ratio": round(large["p50_ms"]["search"] / small["p50_ms"]["search"], 2),
+        "deep_page_ratio": round(large["p50_ms"]["page_400"] / large["p50_ms"]["page_1"], 2),
+        "statements_unchanged": small["statements"] == large["statements"],
+    }
+
+
+@contextmanager
+def database(backend: str, url_template: str, size: int):
+    if backend == "sqlite":
+        yield url_template.format(n=size)
+        return
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    server = make_url(url_template)
+    name = f"bench_{os.getpid()}_{size}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def statements_per_request(database_url: str) -> dict[str, int]:
+    """SQL statements each growth URL costs, counted in-process on the same database."""
+    from dataclasses import replace
+
+    import sqlalchemy as sa
+
+    from service import create_app
+    from service.extensions import db
+    from service.settings import Settings
+
+    settings = replace(Settings.from_env({}), database_url=database_url, response_cache_entries=0)
+    app = create_app(replace(settings, log_level="WARNING"))
+    counts = {}
+    with app.app_context():
+        engine = db.engine
+    client = app.test_client()
+    for name, path in GROWTH_URLS.items():
+        seen = [0]
+
+        def count(*_args, seen=seen):
+            seen[0] += 1
+
+        sa.event.listen(engine, "before_cursor_execute", count)
+        client.get(path)
+        sa.event.remove(engine, "before_cursor_execute", count)
+        counts[name] = seen[0]
+    engine.dispose()
+    return counts
+
+
+# --- Servers and load ------------------------------------------------------------------------------
+
+
+def prepare_database(database_url: str, synthetic: int | None = None) -> None:
+    """What `make run` does before serving: migrate, then seed."""
+    env = os.environ | {"DATABASE_URL": database_url, "FLASK_APP": "service", "LOG_LEVEL": "WARNING"}
+    subprocess.run([BIN / "flask", "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+    seed = [BIN / "flask", "seed"] + (["--synthetic", str(synthetic)] if synthetic else [])
+    subprocess.run(seed, env=env, cwd=ROOT, check=True, capture_output=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+_servers: list[subprocess.Popen] = []
+
+
+@contextmanager
+def serve(server: str, app: str, workers: int, env: dict[str, str]):
+    """The service (`app="service"`) or the floor under gunicorn or granian, on a free port."""
+    port = free_port()
+    target = {"service": "service:create_app()", "floor": "bench.floor:app"}[app]
+    if server == "gunicorn":
+        command = [BIN / "gunicorn", "--config", ROOT / "gunicorn.conf.py", target]
+    else:
+        command = [BIN / "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port)]
+        command += ["--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+        command += ["--factory", "service:create_app"] if app == "service" else [target]
+    full_env = (
+        os.environ
+        | env
+        | {
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "WEB_CONCURRENCY": str(workers),
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    _servers.append(process)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base + ("/healthz" if app == "service" else SCENARIOS["list"][0]), process)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        _servers.remove(process)
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"The server stopped at start (exit {process.returncode}): {process.args}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"The server did not answer {url} within {timeout} s")
+
+
+def worker_rss_mb() -> list[float]:
+    """Resident memory of every worker process of the newest server, in MB."""
+    master = _servers[-1].pid
+    children = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
+    sizes = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status")
+        if status.exists():
+            match = re.search(r"VmRSS:\s+(\d+) kB", status.read_text())
+            if match:
+                sizes.append(round(int(match.group(1)) / 1024, 1))
+    return sizes
+
+
+def ensure_wrk() -> None:
+    if shutil.which("wrk"):
+        return
+    if os.geteuid() != 0:
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "wrk"],
+        check=True,
+        env=os.environ | {"DEBIAN_FRONTEND": "noninteractive"},
+    )
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> dict[str, float]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        raise SystemExit(f"{url} answered {errors.group(1)} errors under load:\n{output}")
+
+    def latency(percent: str) -> float:
+        value, unit = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
+        return round(float(value) * _UNITS[unit], 3)
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    return {"rps": rps, "p50_ms": latency("50"), "p99_ms": latency("99")}
+
+
+def median_of(measurements: list[dict[str, float]]) -> dict[str, float]:
+    return {key: round(statistics.median(m[key] for m in measurements), 3) for key in measurements[0]}
+
+
+# --- Report ----------------------------------------------------------------------------------------
+
+
+def print_report(results: dict) -> None:
+    for server, hot in results["hot"].items():
+        print(f"\nHot reads under {server} ({results['settings']['workers']} workers, 32 connections)")
+        columns = ["scenario", "req/s", "floor req/s", "ratio", "p50 ms", "floor p50 ms", "p99 ms"]
+        print("| " + " | ".join([*columns, "floor p99 ms", "p99 ratio"]) + " |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for name, row in hot["scenarios"].items():
+            service, floor = row["service"], row["floor"]
+            cells = [
+                name,
+                f"{service['rps']:.0f}",
+                f"{floor['rps']:.0f}",
+                f"{row['rps_ratio']:.2f}",
+                f"{service['p50_ms']:.2f}",
+                f"{floor['p50_ms']:.2f}",
+                f"{service['p99_ms']:.2f}",
+                f"{floor['p99_ms']:.2f}",
+                f"{row['p99_ratio']:.2f}",
+            ]
+            print("| " + " | ".join(cells) + " |")
+        scenarios = hot["scenarios"]
+        checks = {
+            f"hot list >= {TARGETS['list_rps']}x floor req/s": scenarios["list"]["rps_ratio"]
+            >= TARGETS["list_rps"],
+            f"304 >= {TARGETS['list_304_rps']}x floor req/s": scenarios["list_304"]["rps_ratio"]
+            >= TARGETS["list_304_rps"],
+            f"hot list p99 <= {TARGETS['list_p99']}x floor p99": scenarios["list"]["p99_ratio"]
+            <= TARGETS["list_p99"],
+        }
+        for label, ok in checks.items():
+            print(f"  {'PASS' if ok else 'MISS'}  {label}")
+        print(f"  worker RSS after the run: {hot['worker_rss_mb']} MB")
+    for backend, grown in results["growth"].items():
+        small, large = grown["sizes"]
+        print(f"\nGrowth on {backend}, cache off: N={small} against N={large} (p50 ms)")
+        for size in (small, large):
+            row = grown["measured"][str(size)]
+            print(f"  N={size:<6} {json.dumps(row['p50_ms'])}  statements {json.dumps(row['statements'])}")
+        print(
+            f"  list {grown['list_ratio']}x (target <= {GROWTH_TARGETS['list']}), "
+            f"search {grown['search_ratio']}x (<= {GROWTH_TARGETS['search']}), "
+            f"page 400 / page 1 {grown['deep_page_ratio']}x (<= {GROWTH_TARGETS['deep_page']}), "
+            f"statements unchanged: {grown['statements_unchanged']}"
+        )
+        print(f"  worker RSS at N={large}: {grown['measured'][str(large)]['worker_rss_mb']} MB")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""The immunotherapy content service: curated, source-cited content served as versioned JSON."""
+
+import logging
+
+from flask import Flask
+
+from service.settings import PROJECT_ROOT, Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    app.config["SETTINGS"] = settings
+    configure(app, settings)
+    register_extensions(app, settings)
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": not settings.is_sqlite},
+        API_TITLE="Immunotherapy content API",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        # A larger body is refused with 413 before it is read.
+        MAX_CONTENT_LENGTH=1024 * 1024,
+    )
+    # Fields in the order the schemas declare them, not sorted.
+    app.json.sort_keys = False
+    if settings.is_sqlite:
+        (PROJECT_ROOT / "instance").mkdir(exist_ok=True)
+
+
+def register_extensions(app: Flask, settings: Settings) -> None:
+    from service.database import configure_sqlite
+    from service.errors import register_error_handlers
+    from service.extensions import api, cors, db, migrate
+    from service.http import check_requests, register_caching_headers
+    from service.response_cache import register_response_cache
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    api.init_app(app)
+    register_error_handlers(app)
+    check_requests(app)
+    # Before the caching headers: after-request hooks run in reverse, so it stores complete responses.
+    register_response_cache(app, settings.response_cache_entries, settings.response_cache_bytes)
+    register_caching_headers(app)
+    # Reads are open to every origin; apps may read the validators and the paging headers.
+    cors.init_app(
+        app,
+        resources={r"/*": {"origins": "*"}},
+        expose_headers=["ETag", "Link", "X-Pagination", "Location", "Retry-After", "Last-Modified"],
+        allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Change-Note"],
+        send_wildcard=True,
+        max_age=600,
+    )
+    if settings.is_sqlite:
+        with app.app_context():
+            configure_sqlite(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    from service.api import changes, docs, meta, search, sources, tokens
+    from service.api.content import content_blueprint
+    from service.api.openapi import register_components
+    from service.content import KINDS
+    from service.extensions import api
+
+    register_components(api)
+    api.register_blueprint(meta.blp)
+    for kind in KINDS.values():
+        api.register_blueprint(content_blueprint(kind))
+    api.register_blueprint(sources.blp)
+    api.register_blueprint(search.blp)
+    api.register_blueprint(changes.blp)
+    api.register_blueprint(tokens.blp)
+    # The pages themselves stay out of the spec they show.
+    app.register_blueprint(docs.blp)
+
+
+def register_commands(app: Flask) -> None:
+    from service.cli import seed_command, tokens_command
+
+    app.cli.add_command(seed_command)
+    app.cli.add_command(tokens_command)

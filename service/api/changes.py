@@ -1,0 +1,88 @@
+"""The change feed: what was created, changed, published or archived, in order, for mirrors."""
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from service import queries
+from service.api.openapi import VALIDATOR_HEADERS, documented
+from service.content import KINDS
+from service.http import list_etag, not_modified
+
+blp = Blueprint(
+    "changes",
+    __name__,
+    url_prefix="/api/v1/changes",
+    description="What changed, oldest first: poll it with the cursor it returns to mirror the content.",
+)
+
+MAX_CHANGES = 100
+
+
+class ChangesArgsSchema(ma.Schema):
+    since = fields.Integer(
+        load_default=0,
+        # The cursor is a revision id: a 32-bit integer column on PostgreSQL.
+        validate=validate.Range(min=0, max=2**31 - 1),
+        metadata={"description": "The cursor of the last answer (`next_cursor`); 0 or absent for the start."},
+    )
+    page_size = fields.Integer(
+        load_default=MAX_CHANGES,
+        validate=validate.Range(min=1, max=MAX_CHANGES),
+        metadata={"description": f"Changes per answer, 1 to {MAX_CHANGES}."},
+    )
+
+
+class ChangeSchema(ma.Schema):
+    type = fields.String(metadata={"description": "The content type.", "example": "therapy"})
+    slug = fields.String(metadata={"description": "The item's slug after this change."})
+    version = fields.Integer(metadata={"description": "The item's version after this change."})
+    action = fields.String(
+        metadata={"description": "created, updated, published, archived or restored.", "example": "updated"}
+    )
+    status = fields.String(
+        metadata={"description": "The item's status after the change: a mirror keeps only published items."}
+    )
+    time = fields.DateTime(metadata={"description": "When the change was made (ISO 8601, UTC)."})
+    href = fields.String(metadata={"description": "The item's URL path after this change."})
+
+
+class ChangesSchema(ma.Schema):
+    changes = fields.List(fields.Nested(ChangeSchema), metadata={"description": "Oldest first."})
+    next_cursor = fields.Integer(
+        metadata={"description": "Ask with `since` set to this for what comes next."}
+    )
+    has_more = fields.Boolean(metadata={"description": "More changes wait: ask again at once."})
+
+
+@blp.route("")
+class Changes(MethodView):
+    @documented(304, 503, headers=("IfNoneMatch",))
+    @blp.arguments(ChangesArgsSchema, location="query")
+    @blp.response(200, ChangesSchema, headers=VALIDATOR_HEADERS)
+    def get(self, args):
+        """Poll the change feed
+
+        Changes after the cursor `since`, oldest first, at most `page_size` of them. Each change
+        is listed once, in the order it was committed; ask again with `next_cursor`.
+        """
+        statuses = queries.PUBLIC
+        etag = list_etag(queries.current_generation(), args, statuses)
+        if (unchanged := not_modified(etag)) is not None:
+            return unchanged
+        revisions, has_more = queries.changes_since(args["since"], args["page_size"])
+        changes = [
+            {
+                "type": revision.item.type,
+                "slug": revision.slug,
+                "version": revision.version,
+                "action": revision.action,
+                "status": revision.status,
+                "time": revision.created_at,
+                "href": KINDS[revision.item.type].href(revision.slug),
+            }
+            for revision in revisions
+        ]
+        next_cursor = revisions[-1].id if revisions else args["since"]
+        return {"changes": changes, "next_cursor": next_cursor, "has_more": has_more}, {"ETag": f'"{etag}"'}

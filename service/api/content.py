@@ -1,0 +1,292 @@
+"""Routes of the four content types, made once from their descriptions in service.content.
+
+Views parse (schemas), call one function of the editing path or of the queries, and return.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import redirect, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from werkzeug.http import http_date
+
+from service import queries
+from service.api.openapi import CREATED_HEADERS, ITEM_HEADERS, LIST_HEADERS, VALIDATOR_HEADERS, documented
+from service.auth import current_token, require_role
+from service.content import ContentKind
+from service.editing import archive_item, create_item, restore_revision, update_item
+from service.http import PageArgsSchema, etag_for, list_etag, not_modified, pagination_headers
+from service.models import ContentItem
+from service.schemas import (
+    CREATE_SCHEMAS,
+    QUERY_SCHEMAS,
+    READ_SCHEMAS,
+    UPDATE_SCHEMAS,
+    RevisionDetailSchema,
+    RevisionSchema,
+)
+
+DESCRIPTIONS = {
+    "therapy": "Kinds of immunotherapy (checkpoint inhibitors, CAR T-cell therapy, ...).",
+    "mechanism": "How therapies act on the immune system.",
+    "indication": "Diseases and conditions immunotherapy is used or studied for.",
+    "faq": "Questions and their answers.",
+}
+MAX_CHANGE_NOTE = 1000
+
+
+@dataclass(frozen=True)
+class ItemState:
+    """What an item's validators are made of, read in one statement."""
+
+    kind: ContentKind
+    rows: Sequence
+
+    @property
+    def version(self) -> int:
+        return next(row.version for row in self.rows if row.link == 0)
+
+    @property
+    def last_modified(self) -> datetime:
+        return max(row.updated_at for row in self.rows)
+
+    def etag(self, scope: str) -> str:
+        return etag_for(self.kind.type, sorted(tuple(row) for row in self.rows), scope)
+
+
+def item_state(kind: ContentKind, slug: str, statuses: Sequence[str]) -> ItemState | None:
+    rows = queries.item_versions(kind, slug, statuses=statuses)
+    return ItemState(kind, rows) if rows else None
+
+
+def reader_scope() -> str:
+    """Readers with a token may see drafts, so their representations are told apart."""
+    return "editor" if current_token() is not None else "public"
+
+
+def list_statuses(requested: str | None) -> Sequence[str]:
+    """Published only, unless an editor asks for drafts, archived items or any status."""
+    if requested in (None, "published"):
+        return queries.PUBLIC
+    if current_token() is None:
+        abort(401, message="Only editors may list drafts and archived items; send a token.")
+    return queries.ALL_STATUSES if requested == "any" else (requested,)
+
+
+def change_note(data: dict) -> str | None:
+    note = data.pop("change_note", None) or request.headers.get("X-Change-Note")
+    if note is not None and len(note) > MAX_CHANGE_NOTE:
+        abort(422, errors={"headers": {"X-Change-Note": [f"Longer than {MAX_CHANGE_NOTE} characters."]}})
+    return note
+
+
+def validator_headers(state: ItemState) -> dict[str, str]:
+    return {"ETag": f'"{state.etag(reader_scope())}"', "Last-Modified": http_date(state.last_modified)}
+
+
+def written(kind: ContentKind, item: ContentItem, status: int = 200) -> tuple:
+    """The item as written, with the ETag to send as If-Match next time."""
+    state = item_state(kind, item.slug, queries.ALL_STATUSES)
+    headers = validator_headers(state)
+    if status == 201:
+        headers["Location"] = kind.href(item.slug)
+    return item, status, headers
+
+
+def item_for_write(kind: ContentKind, slug: str) -> ContentItem:
+    """The item, once the If-Match precondition holds: 428 without it, 412 when it is stale."""
+    state = item_state(kind, slug, queries.ALL_STATUSES)
+    if state is None:
+        abort(404, message=f"No {kind.type} has the slug '{slug}'.")
+    if not request.headers.get("If-Match"):
+        abort(428, message="Send the item's ETag in If-Match, so that no one else's change is overwritten.")
+    # Either representation's ETag will do (public or editor): both are made from the current version.
+    if not any(request.if_match.contains(state.etag(scope)) for scope in ("public", "editor")):
+        abort(412, message="The item has changed since you read it: fetch it again and redo the change.")
+    item = queries.find_item(kind, slug, statuses=queries.ALL_STATUSES)
+    if item is None or item.version != state.version:
+        abort(412, message="The item has changed since you read it: fetch it again and redo the change.")
+    return item
+
+
+def content_blueprint(kind: ContentKind) -> Blueprint:
+    blp = Blueprint(
+        kind.collection,
+        f"{__name__}.{kind.collection}",
+        url_prefix=f"/api/v1/{kind.collection}",
+        description=DESCRIPTIONS[kind.type],
+    )
+    read_schema = READ_SCHEMAS[kind.type]
+    plural = kind.collection
+    docs = _docs(kind)
+
+    @blp.route("")
+    class Collection(MethodView):
+        @described(docs["list"])
+        @documented(304, 401, 503, headers=("IfNoneMatch",))
+        @blp.arguments(QUERY_SCHEMAS[kind.type], location="query")
+        @blp.response(200, read_schema(many=True), headers=LIST_HEADERS)
+        def get(self, args):
+            statuses = list_statuses(args.pop("status", None))
+            etag = list_etag(queries.current_generation(), args, (statuses, reader_scope()))
+            if (unchanged := not_modified(etag)) is not None:
+                return unchanged
+            page = queries.list_items(kind, args, statuses=statuses)
+            return page.items, pagination_headers(page) | {"ETag": f'"{etag}"'}
+
+        @described(docs["create"])
+        @documented(400, 409, 413, 415, 503)
+        @require_role("editor")
+        @blp.arguments(CREATE_SCHEMAS[kind.type])
+        @blp.response(201, read_schema, headers=CREATED_HEADERS)
+        def post(self, data):
+            note = change_note(data)
+            item = create_item(kind, data, author=current_token().name, note=note)
+            return written(kind, item, 201)
+
+    @blp.route("/<slug>")
+    class Item(MethodView):
+        @described(docs["get"])
+        @documented(301, 304, 404, 503, headers=("IfNoneMatch",))
+        @blp.response(200, read_schema, headers=ITEM_HEADERS)
+        def get(self, slug):
+            statuses = queries.ALL_STATUSES if current_token() is not None else queries.PUBLIC
+            state = item_state(kind, slug, statuses)
+            if state is None:
+                current = queries.redirected_slug(kind, slug, statuses=statuses)
+                if current is not None:
+                    return redirect(url_for(f"{plural}.Item", slug=current), 301)
+                abort(404, message=f"No {kind.type} has the slug '{slug}'.")
+            if (unchanged := not_modified(state.etag(reader_scope()), state.last_modified)) is not None:
+                return unchanged
+            return queries.find_item(kind, slug, statuses=statuses), validator_headers(state)
+
+        @described(docs["patch"])
+        @documented(400, 404, 409, 412, 413, 415, 428, 503, headers=("IfMatch",))
+        @require_role("editor")
+        @blp.arguments(UPDATE_SCHEMAS[kind.type])
+        @blp.response(200, read_schema, headers=ITEM_HEADERS)
+        def patch(self, changes, slug):
+            note = change_note(changes)
+            item = update_item(item_for_write(kind, slug), changes, author=current_token().name, note=note)
+            return written(kind, item)
+
+        @described(docs["put"])
+        @documented(400, 404, 409, 412, 413, 415, 428, 503, headers=("IfMatch",))
+        @require_role("editor")
+        @blp.arguments(CREATE_SCHEMAS[kind.type])
+        @blp.response(200, read_schema, headers=ITEM_HEADERS)
+        def put(self, data, slug):
+            note = change_note(data)
+            item = update_item(item_for_write(kind, slug), data, author=current_token().name, note=note)
+            return written(kind, item)
+
+        @described(docs["delete"])
+        @documented(404, 412, 428, 503, headers=("IfMatch",))
+        @require_role("editor")
+        @blp.response(200, read_schema, headers=ITEM_HEADERS)
+        def delete(self, slug):
+            note = change_note({})
+            item = archive_item(item_for_write(kind, slug), author=current_token().name, note=note)
+            return written(kind, item)
+
+    @blp.route("/<slug>/revisions")
+    class Revisions(MethodView):
+        @described(docs["revisions"])
+        @documented(404, 503)
+        @require_role("editor")
+        @blp.arguments(PageArgsSchema, location="query")
+        @blp.response(200, RevisionSchema(many=True), headers=LIST_HEADERS)
+        def get(self, args, slug):
+            item = _any_item(kind, slug)
+            page = queries.list_revisions(item, page=args["page"], page_size=args["page_size"])
+            return page.items, pagination_headers(page)
+
+    @blp.route("/<slug>/revisions/<int(max=2147483647):version>")
+    class Revision(MethodView):
+        @described(docs["revision"])
+        @documented(404, 503)
+        @require_role("editor")
+        @blp.response(200, RevisionDetailSchema, headers=VALIDATOR_HEADERS)
+        def get(self, slug, version):
+            revision = queries.find_revision(_any_item(kind, slug), version)
+            if revision is None:
+                abort(404, message=f"This {kind.type} has no version {version}.")
+            return revision
+
+    @blp.route("/<slug>/revisions/<int(max=2147483647):version>/restore")
+    class Restore(MethodView):
+        @described(docs["restore"])
+        @documented(404, 412, 428, 503, headers=("IfMatch",))
+        @require_role("editor")
+        @blp.response(200, read_schema, headers=ITEM_HEADERS)
+        def post(self, slug, version):
+            item = item_for_write(kind, slug)
+            if queries.find_revision(item, version) is None:
+                abort(404, message=f"This {kind.type} has no version {version}.")
+            note = change_note({})
+            return written(kind, restore_revision(item, version, author=current_token().name, note=note))
+
+    return blp
+
+
+def _any_item(kind: ContentKind, slug: str) -> ContentItem:
+    item = queries.find_item(kind, slug, statuses=queries.ALL_STATUSES)
+    if item is None:
+        abort(404, message=f"No {kind.type} has the slug '{slug}'.")
+    return item
+
+
+def _docs(kind: ContentKind) -> dict[str, tuple[str, str]]:
+    """Summaries and descriptions for the OpenAPI spec, worded for this content type."""
+    a, plural = kind.type, kind.collection
+    return {
+        "list": (
+            f"List {plural}",
+            f"A page of {plural}, narrowed by the filters given. An unknown filter value finds "
+            "nothing; `q` searches the text and orders by relevance. Editors may ask for "
+            "`status=draft|archived|any`.",
+        ),
+        "create": (
+            f"Create a {a}",
+            f"A new {a} is a draft unless `status` says `published`. Links and citations are set "
+            "by slug; answers 201 with `Location` and the `ETag` to send as `If-Match` next time.",
+        ),
+        "get": (
+            f"Get one {a}",
+            f"By slug. An old slug of a renamed {a} answers 301 with the current URL. Editors "
+            "(with a token) also see drafts and archived items.",
+        ),
+        "patch": (
+            f"Change a {a}",
+            "Changes the fields sent; lists sent replace the old ones. Needs `If-Match` with the "
+            "current ETag: 428 without it, 412 when someone changed the item first.",
+        ),
+        "put": (
+            f"Replace a {a}",
+            "Sends the whole item, as on creation. Needs `If-Match` with the current ETag.",
+        ),
+        "delete": (
+            f"Archive a {a}",
+            "Archives the item: it leaves public reads, nothing is erased. Needs `If-Match`. "
+            'Publish it again with a PATCH of `{"status": "published"}`.',
+        ),
+        "revisions": (f"List a {a}'s revisions", "Every change, newest first: version, author, time, note."),
+        "revision": (f"Get one revision of a {a}", "The item as it was at that version, in full."),
+        "restore": (
+            f"Restore a revision of a {a}",
+            "Makes that version current again, as a new version. Needs `If-Match`.",
+        ),
+    }
+
+
+def described(summary_and_description: tuple[str, str]):
+    """Give a view made in a loop its own docstring, which flask-smorest turns into the spec."""
+
+    def decorate(view):
+        view.__doc__ = "\n\n".join(summary_and_description)
+        return view
+
+    return decorate

@@ -1,0 +1,87 @@
+"""The API index and the health checks that stand outside the version prefix."""
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, fields
+
+from service.api.openapi import VALIDATOR_HEADERS, documented
+from service.content import KINDS
+from service.extensions import db
+
+API_VERSION = "1"
+
+blp = Blueprint("meta", __name__, description="The API index and health checks.")
+
+
+class IndexSchema(Schema):
+    version = fields.String(metadata={"description": "The API version.", "example": API_VERSION})
+    collections = fields.Dict(
+        keys=fields.String(), values=fields.String(), metadata={"description": "Each collection's URL path."}
+    )
+    docs = fields.Dict(
+        keys=fields.String(), values=fields.String(), metadata={"description": "Documentation URLs."}
+    )
+
+
+class HealthSchema(Schema):
+    status = fields.String(metadata={"description": "ok when healthy.", "example": "ok"})
+
+
+@blp.route("/api/v1")
+class Index(MethodView):
+    @documented(304, headers=("IfNoneMatch",))
+    @blp.response(200, IndexSchema, headers=VALIDATOR_HEADERS)
+    def get(self):
+        """The API index
+
+        The collections' URLs, the documentation's URLs and the API version.
+        """
+        collections = {kind.collection: f"/api/v1/{kind.collection}" for kind in KINDS.values()}
+        collections |= {"sources": "/api/v1/sources"}
+        return {
+            "version": API_VERSION,
+            "collections": collections,
+            "docs": {
+                "openapi": "/api/v1/openapi.json",
+                "swagger_ui": "/api/v1/docs",
+                "redoc": "/api/v1/redoc",
+            },
+        }
+
+
+@blp.route("/healthz")
+class Health(MethodView):
+    @documented(304, headers=("IfNoneMatch",))
+    @blp.response(200, HealthSchema, headers=VALIDATOR_HEADERS)
+    def get(self):
+        """Liveness
+
+        The process is alive; touches nothing else.
+        """
+        return {"status": "ok"}
+
+
+@blp.route("/readyz")
+class Ready(MethodView):
+    @documented(304, 503, headers=("IfNoneMatch",))
+    @blp.response(200, HealthSchema, headers=VALIDATOR_HEADERS)
+    def get(self):
+        """Readiness
+
+        The database answers and its schema is at the newest migration; 503 otherwise.
+        """
+        heads = set(
+            ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config()).get_heads()
+        )
+        with db.engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+        if current != heads:
+            abort(
+                503,
+                message="The database schema is not at the newest migration.",
+                headers={"Retry-After": "30"},
+            )
+        return {"status": "ok"}

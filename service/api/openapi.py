@@ -1,0 +1,127 @@
+"""What the OpenAPI spec says beyond the schemas: security, headers and every response a route gives."""
+
+from http import HTTPStatus
+
+from flask_smorest import Api
+
+BEARER = [{"bearerAuth": []}]
+
+# Response headers, documented once and referred to by name.
+HEADERS = {
+    "ETag": {
+        "description": "A strong validator: send it in If-None-Match to revalidate, in If-Match to write.",
+        "schema": {"type": "string", "example": '"5d41402abc4b2a76b9719d911017c592"'},
+    },
+    "Last-Modified": {
+        "description": "When the item or an item it links to last changed.",
+        "schema": {"type": "string"},
+    },
+    "Link": {
+        "description": "RFC 8288 links to the first, prev, next and last pages: "
+        '`</api/v1/faqs?page=2&page_size=20>; rel="next"`.',
+        "schema": {"type": "string"},
+    },
+    "X-Pagination": {
+        "description": "JSON: total, total_pages, first_page, last_page, page, previous_page, next_page.",
+        "schema": {
+            "type": "string",
+            "example": '{"total": 22, "total_pages": 2, "first_page": 1, "last_page": 2, '
+            '"page": 1, "previous_page": null, "next_page": 2}',
+        },
+    },
+    "Location": {"description": "The URL path of the item.", "schema": {"type": "string"}},
+    "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}},
+    "WWW-Authenticate": {"description": "`Bearer`: how to authenticate.", "schema": {"type": "string"}},
+}
+
+PARAMETERS = {
+    "IfMatch": {
+        "in": "header",
+        "name": "If-Match",
+        "required": True,
+        "description": "The item's current ETag, as read: 428 without it, 412 when the item has "
+        "changed since.",
+        "schema": {"type": "string"},
+    },
+    "IfNoneMatch": {
+        "in": "header",
+        "name": "If-None-Match",
+        "required": False,
+        "description": "An ETag you hold: 304 with no body while it is still current.",
+        "schema": {"type": "string"},
+    },
+}
+
+# Headers each kind of answer carries.
+LIST_HEADERS = {"ETag": "ETag", "Link": "Link", "X-Pagination": "X-Pagination"}
+ITEM_HEADERS = {"ETag": "ETag", "Last-Modified": "Last-Modified"}
+CREATED_HEADERS = {"ETag": "ETag", "Location": "Location"}
+VALIDATOR_HEADERS = {"ETag": "ETag"}
+
+# What a status answers besides its problem+json body.
+_RESPONSE_HEADERS = {
+    301: {"Location": "Location"},
+    304: {"ETag": "ETag"},
+    401: {"WWW-Authenticate": "WWW-Authenticate"},
+    429: {"Retry-After": "Retry-After"},
+    503: {"Retry-After": "Retry-After"},
+}
+_DESCRIPTIONS = {
+    301: "The item was renamed: `Location` names its current URL.",
+    304: "Not Modified: your copy (If-None-Match) is current; no body.",
+    400: "The body is not valid JSON.",
+    401: "No token, or a bad, revoked or expired one.",
+    403: "The token's role may not do this.",
+    404: "Nothing has this slug (or it is a draft, and no token was sent).",
+    409: "The slug or the name is already taken.",
+    412: "If-Match is stale: the item has changed since you read it.",
+    413: "The body is larger than 1 MiB.",
+    415: "The body is not application/json.",
+    422: "Invalid fields, named one by one in `errors`.",
+    428: "If-Match is missing.",
+    429: "Too many requests: wait `Retry-After` seconds.",
+    503: "The database cannot be reached, or is not migrated: wait `Retry-After` seconds.",
+}
+
+
+def register_components(api: Api) -> None:
+    spec = api.spec
+    spec.components.security_scheme(
+        "bearerAuth",
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A token from `flask tokens create` or an admin.",
+        },
+    )
+    for name, header in HEADERS.items():
+        spec.components.header(name, header)
+    for name, parameter in PARAMETERS.items():
+        spec.components.parameter(name, parameter["in"], parameter)
+
+
+def response_component(status: HTTPStatus, problem_schema, problem_type: str) -> dict:
+    """The shared response of a status: problem+json for errors, headers only for 301 and 304."""
+    response: dict = {"description": _DESCRIPTIONS.get(status, status.phrase)}
+    if status >= 400:
+        response["content"] = {problem_type: {"schema": problem_schema}}
+    if status in _RESPONSE_HEADERS:
+        response["headers"] = dict(_RESPONSE_HEADERS[status])
+    return response
+
+
+def documented(*statuses: int, secured: bool = False, headers: tuple[str, ...] = ()):
+    """Route decorator, outermost: the route's other answers, its token and its request headers."""
+
+    def decorate(view):
+        doc = view.__dict__.setdefault("_apidoc", {})
+        responses = doc.setdefault("response", {}).setdefault("responses", {})
+        for status in statuses:
+            responses.setdefault(status, []).append(HTTPStatus(status).name)
+        if headers:
+            doc.setdefault("arguments", {}).setdefault("parameters", []).extend(headers)
+        if secured:
+            doc.setdefault("manual_doc", {})["security"] = BEARER
+        return view
+
+    return decorate

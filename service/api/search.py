@@ -1,0 +1,53 @@
+"""Search across every content type."""
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields
+
+from service import queries
+from service.api.openapi import LIST_HEADERS, documented
+from service.content import kind_of
+from service.http import list_etag, not_modified, pagination_headers
+from service.schemas import SearchArgsSchema
+
+blp = Blueprint(
+    "search", __name__, url_prefix="/api/v1/search", description="Ranked hits across every content type."
+)
+
+
+class HitSchema(ma.Schema):
+    type = fields.Function(
+        lambda hit: hit.item.type, metadata={"description": "The content type.", "example": "therapy"}
+    )
+    slug = fields.Function(lambda hit: hit.item.slug, metadata={"description": "The item's slug."})
+    name = fields.Function(
+        lambda hit: hit.item.title, metadata={"description": "Its name, or a FAQ's question."}
+    )
+    snippet = fields.String(metadata={"description": "A short plain-text extract around the match."})
+    href = fields.Function(
+        lambda hit: kind_of(hit.item).href(hit.item.slug), metadata={"description": "Its URL path."}
+    )
+    rank = fields.Float(
+        metadata={"description": "Relevance: higher is better; comparable within one search."}
+    )
+
+
+@blp.route("")
+class Search(MethodView):
+    @documented(304, 503, headers=("IfNoneMatch",))
+    @blp.arguments(SearchArgsSchema, location="query")
+    @blp.response(200, HitSchema(many=True), headers=LIST_HEADERS)
+    def get(self, args):
+        """Search all content
+
+        Published therapies, mechanisms, indications and FAQs matching every word of `q`
+        (a "double-quoted" run is a phrase), best first. Punctuation is part of the words:
+        `PD-1`, `HER2-positive`.
+        """
+        statuses = queries.PUBLIC
+        etag = list_etag(queries.current_generation(), args, statuses)
+        if (unchanged := not_modified(etag)) is not None:
+            return unchanged
+        page = queries.search_all(args, statuses=statuses)
+        return page.items, pagination_headers(page) | {"ETag": f'"{etag}"'}

@@ -1,0 +1,118 @@
+"""Tokens over the API: admins make, list and revoke them; anyone with a token may ask who it is."""
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from marshmallow import fields, validate
+
+from service.api.openapi import documented
+from service.auth import (
+    TokenError,
+    create_token,
+    current_token,
+    is_active,
+    list_tokens,
+    require_role,
+    revoke_token,
+)
+from service.models import ROLES
+
+blp = Blueprint("tokens", __name__, url_prefix="/api/v1", description="Bearer tokens and who holds them.")
+
+
+class TokenSchema(ma.Schema):
+    name = fields.String(metadata={"description": "Who holds the token; revisions name it as their author."})
+    role = fields.String(metadata={"description": "editor or admin.", "example": "editor"})
+    created_at = fields.DateTime(metadata={"description": "When it was made."})
+    expires_at = fields.DateTime(
+        allow_none=True, metadata={"description": "When it stops working; null for never."}
+    )
+    revoked_at = fields.DateTime(
+        allow_none=True, metadata={"description": "When it was revoked; null if not."}
+    )
+    active = fields.Function(is_active, metadata={"description": "Whether it is accepted now."})
+
+
+class NewTokenSchema(TokenSchema):
+    token = fields.String(metadata={"description": "The secret, shown this once: only its hash is kept."})
+
+
+class TokenCreateSchema(ma.Schema):
+    name = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=120), validate.Regexp(r"^[A-Za-z0-9._@-]+$")],
+        metadata={"description": "Letters, digits and . _ @ -", "example": "editor-ann"},
+    )
+    role = fields.String(
+        required=True,
+        validate=validate.OneOf(ROLES),
+        metadata={"description": "editor or admin.", "example": "editor"},
+    )
+    expires_in_days = fields.Integer(
+        validate=validate.Range(min=1, max=3650),
+        metadata={"description": "Days until it expires; never if left out."},
+    )
+
+
+class WhoAmISchema(ma.Schema):
+    name = fields.String(metadata={"description": "The token's name."})
+    role = fields.String(metadata={"description": "editor or admin."})
+    expires_at = fields.DateTime(allow_none=True, metadata={"description": "When it stops working."})
+
+
+@blp.route("/tokens")
+class Tokens(MethodView):
+    @require_role("admin")
+    @blp.response(200, TokenSchema(many=True))
+    def get(self):
+        """List tokens
+
+        Every token with its role and state; never the secret.
+        """
+        return list_tokens()
+
+    @require_role("admin")
+    @documented(400, 409, 413, 415, 503)
+    @blp.arguments(TokenCreateSchema)
+    @blp.response(201, NewTokenSchema)
+    def post(self, data):
+        """Create a token
+
+        The answer holds the secret, this once; only a sha256 of it is stored.
+        """
+        try:
+            token, secret = create_token(
+                data["name"], data["role"], expires_in_days=data.get("expires_in_days")
+            )
+        except TokenError as error:
+            abort(409, message=str(error))
+        token.token = secret  # shown once, in this answer; never stored
+        return token
+
+
+@blp.route("/tokens/<name>")
+class TokenItem(MethodView):
+    @require_role("admin")
+    @documented(404, 503)
+    @blp.response(200, TokenSchema)
+    def delete(self, name):
+        """Revoke a token
+
+        It is refused from now on; the record stays, so revisions still name their author.
+        """
+        try:
+            return revoke_token(name)
+        except TokenError as error:
+            abort(404, message=str(error))
+
+
+@blp.route("/auth/whoami")
+class WhoAmI(MethodView):
+    @require_role("editor")
+    @blp.response(200, WhoAmISchema)
+    def get(self):
+        """Who am I
+
+        The name and role of the token sent.
+        """
+        return current_token()

@@ -1,0 +1,72 @@
+"""Command-line tasks: `flask seed` and `flask tokens`."""
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from service.auth import TokenError, create_token, is_active, list_tokens, revoke_token
+from service.models import ROLES
+from service.seeding import SeedError, load_seed, load_synthetic
+
+
+@click.command("seed")
+@click.option(
+    "--synthetic",
+    type=click.IntRange(min=1),
+    help="Also add this many generated therapies, indications and FAQs (for load tests).",
+)
+@with_appcontext
+def seed_command(synthetic: int | None) -> None:
+    """Load the source documents and the curated content under seed/ (safe to run again)."""
+    settings = current_app.config["SETTINGS"]
+    try:
+        report = load_seed(settings.seed_dir)
+        for line in report.lines():
+            click.echo(line)
+        if synthetic:
+            click.echo(f"synthetic: created {load_synthetic(synthetic)} of each of therapy, indication, faq")
+    except SeedError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@click.group("tokens")
+def tokens_command() -> None:
+    """Make, list and revoke the API's bearer tokens."""
+
+
+@tokens_command.command("create")
+@click.option("--name", required=True, help="Who holds the token; revisions name it as their author.")
+@click.option("--role", required=True, type=click.Choice(ROLES), help="editor or admin.")
+@click.option("--expires-in-days", type=click.IntRange(min=1), help="Days until it expires (default: never).")
+@with_appcontext
+def create_token_command(name: str, role: str, expires_in_days: int | None) -> None:
+    """Make a token; the secret is printed alone on the last line, and only its hash is kept."""
+    try:
+        token, secret = create_token(name, role, expires_in_days=expires_in_days)
+    except TokenError as error:
+        raise click.ClickException(str(error)) from None
+    expiry = token.expires_at.isoformat() if token.expires_at else "never"
+    click.echo(f"Created {role} token {name!r} (expires: {expiry}). It is shown once:", err=True)
+    click.echo(secret)
+
+
+@tokens_command.command("list")
+@with_appcontext
+def list_tokens_command() -> None:
+    """Every token: name, role, state. Never the secret."""
+    for token in list_tokens():
+        state = "active" if is_active(token) else ("revoked" if token.revoked_at else "expired")
+        expiry = token.expires_at.isoformat() if token.expires_at else "never"
+        click.echo(f"{token.name}\t{token.role}\t{state}\texpires {expiry}")
+
+
+@tokens_command.command("revoke")
+@click.argument("name")
+@with_appcontext
+def revoke_token_command(name: str) -> None:
+    """Refuse the token from now on."""
+    try:
+        revoke_token(name)
+    except TokenError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Revoked {name!r}.")

@@ -1,0 +1,140 @@
+"""The four content types described once: their fields, links and order, used by every layer."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from service.models import ContentItem, Faq, FaqTopic, Indication, Mechanism, Therapy
+
+# A list filter: (the value asked for, the statuses the reader may see) -> a WHERE condition.
+Filter = Callable[[str, Sequence[str]], sa.ColumnElement[bool]]
+
+
+def _linked_to(relationship, linked: type[ContentItem]) -> Filter:
+    """Items linked to the item with this slug, if the reader may see that item."""
+    return lambda slug, statuses: relationship.any(sa.and_(linked.slug == slug, linked.status.in_(statuses)))
+
+
+def _equals(column) -> Filter:
+    return lambda value, _statuses: column == value
+
+
+@dataclass(frozen=True)
+class ContentKind:
+    type: str
+    collection: str
+    model: type[ContentItem]
+    # Fields written and read as they are (lists of strings included).
+    fields: tuple[str, ...]
+    # Fields written as Markdown and read as {"markdown", "html"}; stored as <name>_markdown, <name>_html.
+    markdown_fields: tuple[str, ...]
+    # Link fields, set by slug: field name -> the linked content type.
+    links: dict[str, str]
+    # Fields `sort` may name; the default order comes first.
+    sort_fields: tuple[str, ...]
+    default_sort: str
+    # Query parameters that narrow a list: name -> (description, condition).
+    filters: dict[str, tuple[str, Filter]] = field(default_factory=dict)
+    title_field: str = "name"
+    required: tuple[str, ...] = field(default=())
+
+    def href(self, slug: str) -> str:
+        return f"/api/v1/{self.collection}/{slug}"
+
+
+THERAPY = ContentKind(
+    type="therapy",
+    collection="therapies",
+    model=Therapy,
+    fields=("name", "summary", "examples", "side_effects"),
+    markdown_fields=("body",),
+    links={"mechanisms": "mechanism", "indications": "indication"},
+    sort_fields=("name", "slug", "created_at", "updated_at"),
+    default_sort="name",
+    filters={
+        "indication": (
+            "Only therapies linked to this indication slug.",
+            _linked_to(Therapy.indications, Indication),
+        ),
+        "mechanism": (
+            "Only therapies linked to this mechanism slug.",
+            _linked_to(Therapy.mechanisms, Mechanism),
+        ),
+    },
+    required=("name", "summary"),
+)
+MECHANISM = ContentKind(
+    type="mechanism",
+    collection="mechanisms",
+    model=Mechanism,
+    fields=("name", "summary", "targets"),
+    markdown_fields=("body",),
+    links={"therapies": "therapy"},
+    sort_fields=("name", "slug", "created_at", "updated_at"),
+    default_sort="name",
+    filters={"therapy": ("Only mechanisms of this therapy slug.", _linked_to(Mechanism.therapies, Therapy))},
+    required=("name", "summary"),
+)
+INDICATION = ContentKind(
+    type="indication",
+    collection="indications",
+    model=Indication,
+    fields=("name", "summary", "area", "immunotherapy_status"),
+    markdown_fields=(),
+    links={"therapies": "therapy"},
+    sort_fields=("name", "slug", "area", "immunotherapy_status", "created_at", "updated_at"),
+    default_sort="name",
+    filters={
+        "therapy": ("Only indications of this therapy slug.", _linked_to(Indication.therapies, Therapy)),
+        "area": ("Only indications of this area (cancer, autoimmune, ...).", _equals(Indication.area)),
+        "immunotherapy_status": (
+            "Only indications where immunotherapy is approved or investigational.",
+            _equals(Indication.immunotherapy_status),
+        ),
+    },
+    required=("name", "summary", "area", "immunotherapy_status"),
+)
+FAQ = ContentKind(
+    type="faq",
+    collection="faqs",
+    model=Faq,
+    fields=("question", "topics", "position"),
+    markdown_fields=("answer",),
+    links={"therapies": "therapy"},
+    sort_fields=("position", "question", "slug", "created_at", "updated_at"),
+    default_sort="position",
+    filters={
+        "topic": (
+            "Only FAQs with this topic.",
+            lambda topic, _statuses: Faq.topic_rows.any(FaqTopic.topic == topic),
+        ),
+        "therapy": ("Only FAQs about this therapy slug.", _linked_to(Faq.therapies, Therapy)),
+    },
+    title_field="question",
+    required=("question", "answer"),
+)
+
+KINDS: dict[str, ContentKind] = {kind.type: kind for kind in (THERAPY, MECHANISM, INDICATION, FAQ)}
+KINDS_BY_COLLECTION: dict[str, ContentKind] = {kind.collection: kind for kind in KINDS.values()}
+
+
+def kind_of(item: ContentItem) -> ContentKind:
+    return KINDS[item.type]
+
+
+def snapshot(item: ContentItem) -> dict[str, Any]:
+    """The item's editable state in the shape an editor writes it; revisions keep this."""
+    kind = kind_of(item)
+    state: dict[str, Any] = {"slug": item.slug, "status": item.status}
+    for name in kind.fields:
+        value = getattr(item, name)
+        state[name] = list(value) if isinstance(value, list) else value
+    for name in kind.markdown_fields:
+        state[name] = getattr(item, f"{name}_markdown")
+    for name in kind.links:
+        # Sorted, so that a snapshot does not depend on the order the links were loaded in.
+        state[name] = sorted(linked.slug for linked in getattr(item, name))
+    state["sources"] = [{"source": c.source.slug, "quote": c.quote} for c in item.citations]
+    return state

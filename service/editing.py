@@ -1,0 +1,215 @@
+"""The one editing path: every create, update, archive and restore of content, and the seed, go here.
+
+Each change, in one transaction: bumps the content generation (first, so that concurrent writers
+queue on that row and revisions are numbered in commit order), applies the fields, renders
+Markdown, resolves links and citations, bumps `version` (the UPDATE checks the version it read),
+writes a revision with a full snapshot and updates the search index.
+"""
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from service import search
+from service.content import KINDS, ContentKind, kind_of, snapshot
+from service.errors import ContentConflict, InvalidContent, StaleVersion
+from service.extensions import db
+from service.models import (
+    Citation,
+    ContentGeneration,
+    ContentItem,
+    Revision,
+    SlugRedirect,
+    Source,
+    utcnow,
+)
+from service.rendering import render_markdown
+from service.text import slugify
+
+MIN_QUOTE_LENGTH = 20
+
+
+def create_item(
+    kind: ContentKind, data: dict[str, Any], *, author: str, note: str | None = None, commit: bool = True
+) -> ContentItem:
+    """Create an item; `commit=False` leaves the transaction open, for loading many in a batch."""
+    _bump_generation()
+    item = kind.model(status="draft")
+    data = dict(data)
+    data.setdefault("slug", slugify(data.get(kind.title_field) or ""))
+    if "position" in kind.fields and data.get("position") is None:
+        # A new FAQ goes to the end of the list.
+        last = db.session.scalar(sa.select(sa.func.max(kind.model.position)))
+        data["position"] = (last or 0) + 1
+    _apply(item, kind, data)
+    db.session.add(item)
+    return _save(item, "created", author, note, commit=commit)
+
+
+def update_item(
+    item: ContentItem,
+    changes: dict[str, Any],
+    *,
+    author: str,
+    note: str | None = None,
+    action: str | None = None,
+) -> ContentItem:
+    _bump_generation()
+    before = item.status
+    _apply(item, kind_of(item), changes)
+    if action is None:
+        # Publishing and archiving are named apart, so that mirrors of the content can act on them.
+        action = item.status if item.status != before and item.status != "draft" else "updated"
+    return _save(item, action, author, note)
+
+
+def archive_item(item: ContentItem, *, author: str, note: str | None = None) -> ContentItem:
+    return update_item(item, {"status": "archived"}, author=author, note=note, action="archived")
+
+
+def restore_revision(item: ContentItem, version: int, *, author: str, note: str | None = None) -> ContentItem:
+    revision = db.session.scalar(sa.select(Revision).filter_by(item_id=item.id, version=version))
+    if revision is None:
+        raise InvalidContent(f"This {item.type} has no version {version}.")
+    return update_item(
+        item,
+        revision.snapshot,
+        author=author,
+        note=note or f"Restored version {version}.",
+        action="restored",
+    )
+
+
+def latest_revision(item: ContentItem) -> Revision | None:
+    return db.session.scalar(
+        sa.select(Revision).filter_by(item_id=item.id).order_by(Revision.version.desc()).limit(1)
+    )
+
+
+def _bump_generation() -> None:
+    db.session.execute(sa.update(ContentGeneration).values(value=ContentGeneration.value + 1))
+
+
+def _apply(item: ContentItem, kind: ContentKind, data: dict[str, Any]) -> None:
+    # Queries below must not flush a half-applied item.
+    with db.session.no_autoflush:
+        for name in kind.fields:
+            if name in data:
+                setattr(item, name, data[name])
+        for name in kind.markdown_fields:
+            if name in data:
+                setattr(item, f"{name}_markdown", data[name])
+                setattr(item, f"{name}_html", render_markdown(data[name]))
+        for name, linked_type in kind.links.items():
+            if name in data:
+                setattr(item, name, _resolve_links(name, linked_type, data[name]))
+        if "sources" in data:
+            item.citations = _citations(data["sources"])
+        if "slug" in data and data["slug"] != item.slug:
+            _change_slug(item, kind, data["slug"])
+        if "status" in data:
+            item.status = data["status"]
+            if item.status == "published" and item.published_at is None:
+                item.published_at = utcnow()
+        _check_unique(item, kind)
+
+
+def _resolve_links(field: str, linked_type: str, slugs: list[str]) -> list[ContentItem]:
+    model = KINDS[linked_type].model
+    wanted = list(dict.fromkeys(slugs))
+    found = {
+        linked.slug: linked for linked in db.session.scalars(sa.select(model).where(model.slug.in_(wanted)))
+    }
+    missing = [slug for slug in wanted if slug not in found]
+    if missing:
+        # A revision may name an item by a slug it has since been renamed from.
+        redirects = db.session.execute(
+            sa.select(SlugRedirect.old_slug, model)
+            .join(model, model.id == SlugRedirect.item_id)
+            .where(SlugRedirect.type == linked_type, SlugRedirect.old_slug.in_(missing))
+        )
+        found.update({old_slug: linked for old_slug, linked in redirects})
+    unknown = [slug for slug in wanted if slug not in found]
+    if unknown:
+        names = ", ".join(f"'{slug}'" for slug in unknown)
+        raise InvalidContent(
+            f"Unknown {linked_type} slug: {names}.", {field: [f"No {linked_type} has the slug {names}."]}
+        )
+    return [found[slug] for slug in wanted]
+
+
+def _citations(citations: list[dict[str, str]]) -> list[Citation]:
+    slugs = {citation["source"] for citation in citations}
+    sources = {s.slug: s for s in db.session.scalars(sa.select(Source).where(Source.slug.in_(slugs)))}
+    errors: dict[int, dict[str, list[str]]] = {}
+    for index, citation in enumerate(citations):
+        source, quote = sources.get(citation["source"]), citation["quote"]
+        if source is None:
+            errors[index] = {"source": [f"No source has the slug '{citation['source']}'."]}
+        elif len(quote) < MIN_QUOTE_LENGTH:
+            errors[index] = {"quote": [f"A quote must be at least {MIN_QUOTE_LENGTH} characters long."]}
+        elif quote not in source.text:
+            errors[index] = {"quote": [f"The quote is not a passage of '{source.slug}': {quote!r}."]}
+    if errors:
+        raise InvalidContent("A citation does not match its source.", {"sources": errors})
+    return [
+        Citation(source=sources[c["source"]], quote=c["quote"], position=position)
+        for position, c in enumerate(citations)
+    ]
+
+
+def _change_slug(item: ContentItem, kind: ContentKind, new_slug: str) -> None:
+    if item.slug:
+        db.session.add(SlugRedirect(type=kind.type, old_slug=item.slug, item_id=item.id))
+    # The new slug may have been this or another item's old one: the live item wins.
+    db.session.execute(sa.delete(SlugRedirect).filter_by(type=kind.type, old_slug=new_slug))
+    item.slug = new_slug
+
+
+def _check_unique(item: ContentItem, kind: ContentKind) -> None:
+    model = kind.model
+    title_column = getattr(model, kind.title_field)
+    title = getattr(item, kind.title_field)
+    clash = db.session.execute(
+        sa.select(model.slug, title_column)
+        .where(sa.or_(model.slug == item.slug, title_column == title))
+        .where(model.id != item.id if item.id is not None else sa.true())
+        .limit(1)
+    ).first()
+    if clash is not None:
+        field = "slug" if clash[0] == item.slug else kind.title_field
+        value = item.slug if field == "slug" else title
+        raise ContentConflict(f"Another {kind.type} already has the {field} {value!r}.")
+
+
+def _save(
+    item: ContentItem, action: str, author: str, note: str | None, *, commit: bool = True
+) -> ContentItem:
+    session = db.session
+    item.updated_at = utcnow()
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        raise StaleVersion(f"This {item.type} was changed by someone else; fetch it again.") from None
+    except IntegrityError:
+        session.rollback()
+        raise ContentConflict(f"The slug or {kind_of(item).title_field} is already taken.") from None
+    session.add(
+        Revision(
+            item_id=item.id,
+            version=item.version,
+            action=action,
+            status=item.status,
+            slug=item.slug,
+            snapshot=snapshot(item),
+            author=author,
+            note=note,
+        )
+    )
+    search.index_item(item)
+    if commit:
+        session.commit()
+    return item

@@ -1,0 +1,143 @@
+"""Every error leaves the service as application/problem+json (RFC 9457), from this one place."""
+
+import json
+import logging
+import sqlite3
+from http import HTTPStatus
+
+import marshmallow as ma
+import psycopg
+from flask import Flask, Response
+from flask_smorest import Api
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+PROBLEM_MIMETYPE = "application/problem+json"
+# How long a client should wait before retrying when the database cannot be reached.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+log = logging.getLogger(__name__)
+
+
+class ProblemSchema(ma.Schema):
+    """An error, as RFC 9457 describes it."""
+
+    type = ma.fields.String(
+        metadata={"description": "A URI naming the kind of problem.", "example": "about:blank"}
+    )
+    title = ma.fields.String(metadata={"description": "The HTTP status phrase.", "example": "Not Found"})
+    status = ma.fields.Integer(metadata={"description": "The HTTP status code.", "example": 404})
+    detail = ma.fields.String(
+        metadata={"description": "What went wrong, for a person.", "example": "No therapy has the slug 'x'."}
+    )
+    errors = ma.fields.Dict(
+        metadata={
+            "description": "422 only: the messages field by field, grouped by where the field was sent.",
+            "example": {"json": {"name": ["Missing data for required field."]}},
+        }
+    )
+
+
+def problem_response(status: int, detail: str | None = None, *, errors=None, headers=None) -> Response:
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
+    body["detail"] = detail or HTTPStatus(status).description
+    if errors is not None:
+        body["errors"] = errors
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api, answering (and documenting) errors as problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        from service.api.openapi import response_component
+
+        self.spec.components.schema("Problem", schema=ProblemSchema)
+        for status in HTTPStatus:
+            if status >= 300:
+                self.spec.components.response(
+                    status.name, response_component(status, "Problem", PROBLEM_MIMETYPE), lazy=True
+                )
+        self.spec.components.response(
+            "DEFAULT_ERROR",
+            {"description": "An error.", "content": {PROBLEM_MIMETYPE: {"schema": "Problem"}}},
+            lazy=True,
+        )
+
+    def handle_http_exception(self, error: HTTPException) -> Response:
+        data = getattr(error, "data", None) or {}
+        headers = dict(data.get("headers") or {})
+        # Werkzeug knows the allowed methods of a 405 and the target of a redirect.
+        for name, value in error.get_headers():
+            if name.lower() not in ("content-type", "content-length"):
+                headers.setdefault(name, value)
+        errors = data.get("errors", data.get("messages"))
+        detail = data.get("message") or error.description
+        if errors is not None and not data.get("message"):
+            detail = "The request has invalid fields: see `errors`."
+        return problem_response(error.code or 500, detail, errors=errors, headers=headers)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Errors that are not HTTP exceptions: a database out of reach and anything unexpected."""
+
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(error: DBAPIError) -> Response:
+        if not _is_connection_problem(error):
+            return unexpected_error(error)
+        log.error("database unavailable", exc_info=error)
+        return problem_response(
+            ServiceUnavailable.code,
+            "The database cannot be reached; try again shortly.",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
+
+    @app.errorhandler(ContentError)
+    def content_error(error: ContentError) -> Response:
+        errors = {"json": error.errors} if error.errors is not None else None
+        return problem_response(error.status, error.detail, errors=errors)
+
+    # HTTP exceptions go to ProblemApi.handle_http_exception, the more specific handler.
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception) -> Response:
+        log.error("unhandled error", exc_info=error)
+        return problem_response(InternalServerError.code, "The server failed to answer; the error is logged.")
+
+
+def _is_connection_problem(error: DBAPIError) -> bool:
+    """A database out of reach or busy (503), as against a fault in the query or the schema (500)."""
+    if error.connection_invalidated:
+        return True
+    original = error.orig
+    if isinstance(original, sqlite3.OperationalError):
+        message = str(original)
+        return any(words in message for words in ("database is locked", "unable to open", "disk I/O"))
+    return isinstance(original, psycopg.OperationalError | psycopg.InterfaceError)
+
+
+class ContentError(Exception):
+    """A write that the content rules refuse; `status` says how it is answered."""
+
+    status = 422
+
+    def __init__(self, detail: str, errors: dict | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+
+
+class InvalidContent(ContentError):
+    status = 422
+
+
+class ContentConflict(ContentError):
+    status = 409
+
+
+class StaleVersion(ContentError):
+    status = 412

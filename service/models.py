@@ -1,0 +1,317 @@
+"""The database model: content items, their links and citations, sources, revisions and tokens.
+
+Therapies, mechanisms, indications and FAQs share one `content_items` table (joined-table
+inheritance), so that slugs, status, versions, revisions, citations and redirects are kept once
+for every type.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm as so
+
+from service.extensions import db
+
+CONTENT_TYPES = ("therapy", "mechanism", "indication", "faq")
+STATUSES = ("draft", "published", "archived")
+AREAS = ("cancer", "autoimmune", "allergy", "infection", "other")
+IMMUNOTHERAPY_STATUSES = ("approved", "investigational")
+ROLES = ("editor", "admin")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _one_of(column: str, values: tuple[str, ...], name: str) -> sa.CheckConstraint:
+    allowed = ", ".join(f"'{value}'" for value in values)
+    return sa.CheckConstraint(f"{column} IN ({allowed})", name=name)
+
+
+# SQLite keeps no time zone; every timestamp is stored and read as UTC.
+class UTCDateTime(sa.TypeDecorator):
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+therapy_mechanisms = sa.Table(
+    "therapy_mechanisms",
+    db.metadata,
+    sa.Column("therapy_id", sa.ForeignKey("therapies.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("mechanism_id", sa.ForeignKey("mechanisms.id", ondelete="CASCADE"), primary_key=True),
+    sa.Index("ix_therapy_mechanisms_mechanism_id", "mechanism_id"),
+)
+
+therapy_indications = sa.Table(
+    "therapy_indications",
+    db.metadata,
+    sa.Column("therapy_id", sa.ForeignKey("therapies.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("indication_id", sa.ForeignKey("indications.id", ondelete="CASCADE"), primary_key=True),
+    sa.Index("ix_therapy_indications_indication_id", "indication_id"),
+)
+
+faq_therapies = sa.Table(
+    "faq_therapies",
+    db.metadata,
+    sa.Column("faq_id", sa.ForeignKey("faqs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("therapy_id", sa.ForeignKey("therapies.id", ondelete="CASCADE"), primary_key=True),
+    sa.Index("ix_faq_therapies_therapy_id", "therapy_id"),
+)
+
+
+class Source(db.Model):
+    __tablename__ = "sources"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    slug: so.Mapped[str] = so.mapped_column(sa.String(120), unique=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(300))
+    filename: so.Mapped[str] = so.mapped_column(sa.String(300), unique=True)
+    checksum: so.Mapped[str] = so.mapped_column(sa.String(64))
+    text: so.Mapped[str] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Citation(db.Model):
+    __tablename__ = "citations"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    item_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("content_items.id", ondelete="CASCADE"), index=True
+    )
+    source_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("sources.id"), index=True)
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    quote: so.Mapped[str] = so.mapped_column(sa.Text)
+
+    source: so.Mapped[Source] = so.relationship(lazy="joined", innerjoin=True)
+
+
+class ContentItem(db.Model):
+    """What every content type has: identity, slug, status, version and provenance."""
+
+    __tablename__ = "content_items"
+    __table_args__ = (
+        sa.UniqueConstraint("type", "slug"),
+        _one_of("type", CONTENT_TYPES, "type"),
+        _one_of("status", STATUSES, "status"),
+        sa.CheckConstraint("version >= 1", name="version"),
+        sa.Index("ix_content_items_type_status", "type", "status"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    type: so.Mapped[str] = so.mapped_column(sa.String(20))
+    slug: so.Mapped[str] = so.mapped_column(sa.String(120))
+    status: so.Mapped[str] = so.mapped_column(sa.String(20), default="draft")
+    version: so.Mapped[int] = so.mapped_column()
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    published_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    citations: so.Mapped[list[Citation]] = so.relationship(
+        order_by=Citation.position, cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    # `version` guards every UPDATE (WHERE version = :loaded), so two writers that both passed
+    # the If-Match check cannot both commit.
+    __mapper_args__ = {"polymorphic_on": "type", "version_id_col": version}
+
+    @property
+    def title(self) -> str:
+        """The item's display name: a name, or the question of a FAQ."""
+        return self.name  # type: ignore[attr-defined]
+
+
+class Mechanism(ContentItem):
+    __tablename__ = "mechanisms"
+    __mapper_args__ = {"polymorphic_identity": "mechanism"}
+
+    id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("content_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
+    summary: so.Mapped[str] = so.mapped_column(sa.Text)
+    body_markdown: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    body_html: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    targets: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+
+    @property
+    def body(self) -> dict[str, str]:
+        return {"markdown": self.body_markdown, "html": self.body_html}
+
+    therapies: so.Mapped[list["Therapy"]] = so.relationship(
+        secondary=therapy_mechanisms, back_populates="mechanisms", order_by="Therapy.name"
+    )
+
+
+class Indication(ContentItem):
+    __tablename__ = "indications"
+    __table_args__ = (
+        _one_of("area", AREAS, "area"),
+        _one_of("immunotherapy_status", IMMUNOTHERAPY_STATUSES, "immunotherapy_status"),
+    )
+    __mapper_args__ = {"polymorphic_identity": "indication"}
+
+    id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("content_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
+    summary: so.Mapped[str] = so.mapped_column(sa.Text)
+    area: so.Mapped[str] = so.mapped_column(sa.String(20), index=True)
+    immunotherapy_status: so.Mapped[str] = so.mapped_column(sa.String(20), index=True)
+
+    therapies: so.Mapped[list["Therapy"]] = so.relationship(
+        secondary=therapy_indications, back_populates="indications", order_by="Therapy.name"
+    )
+
+
+class Therapy(ContentItem):
+    __tablename__ = "therapies"
+    __mapper_args__ = {"polymorphic_identity": "therapy"}
+
+    id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("content_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
+    summary: so.Mapped[str] = so.mapped_column(sa.Text)
+    body_markdown: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    body_html: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    examples: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+    side_effects: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+
+    @property
+    def body(self) -> dict[str, str]:
+        return {"markdown": self.body_markdown, "html": self.body_html}
+
+    mechanisms: so.Mapped[list[Mechanism]] = so.relationship(
+        secondary=therapy_mechanisms, back_populates="therapies", order_by=Mechanism.name
+    )
+    indications: so.Mapped[list[Indication]] = so.relationship(
+        secondary=therapy_indications, back_populates="therapies", order_by=Indication.name
+    )
+    faqs: so.Mapped[list["Faq"]] = so.relationship(
+        secondary=faq_therapies, back_populates="therapies", order_by="Faq.position"
+    )
+
+
+class FaqTopic(db.Model):
+    __tablename__ = "faq_topics"
+
+    faq_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("faqs.id", ondelete="CASCADE"), primary_key=True)
+    topic: so.Mapped[str] = so.mapped_column(sa.String(80), primary_key=True)
+    position: so.Mapped[int] = so.mapped_column(default=0)
+
+    __table_args__ = (sa.Index("ix_faq_topics_topic", "topic"),)
+
+
+class Faq(ContentItem):
+    __tablename__ = "faqs"
+    __mapper_args__ = {"polymorphic_identity": "faq"}
+
+    id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("content_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    question: so.Mapped[str] = so.mapped_column(sa.String(500), unique=True)
+    answer_markdown: so.Mapped[str] = so.mapped_column(sa.Text)
+    answer_html: so.Mapped[str] = so.mapped_column(sa.Text)
+    position: so.Mapped[int] = so.mapped_column(index=True)
+
+    topic_rows: so.Mapped[list[FaqTopic]] = so.relationship(
+        order_by=FaqTopic.position, cascade="all, delete-orphan", passive_deletes=True
+    )
+    therapies: so.Mapped[list[Therapy]] = so.relationship(
+        secondary=faq_therapies, back_populates="faqs", order_by=Therapy.name
+    )
+
+    @property
+    def title(self) -> str:
+        return self.question
+
+    @property
+    def answer(self) -> dict[str, str]:
+        return {"markdown": self.answer_markdown, "html": self.answer_html}
+
+    @property
+    def topics(self) -> list[str]:
+        return [row.topic for row in self.topic_rows]
+
+    @topics.setter
+    def topics(self, topics: list[str]) -> None:
+        existing = {row.topic: row for row in self.topic_rows}
+        rows = []
+        for position, topic in enumerate(dict.fromkeys(topics)):
+            row = existing.get(topic) or FaqTopic(topic=topic)
+            row.position = position
+            rows.append(row)
+        self.topic_rows = rows
+
+
+class SlugRedirect(db.Model):
+    """An old slug of a renamed item, answered with 301 to the current one."""
+
+    __tablename__ = "slug_redirects"
+    __table_args__ = (sa.UniqueConstraint("type", "old_slug"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    type: so.Mapped[str] = so.mapped_column(sa.String(20))
+    old_slug: so.Mapped[str] = so.mapped_column(sa.String(120))
+    item_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("content_items.id", ondelete="CASCADE"), index=True
+    )
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+
+class Revision(db.Model):
+    """A full snapshot of an item after one change, with who made it and why."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (sa.UniqueConstraint("item_id", "version"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    item_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("content_items.id", ondelete="CASCADE"), index=True
+    )
+    version: so.Mapped[int] = so.mapped_column()
+    action: so.Mapped[str] = so.mapped_column(sa.String(20))
+    status: so.Mapped[str] = so.mapped_column(sa.String(20))
+    slug: so.Mapped[str] = so.mapped_column(sa.String(120))
+    snapshot: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
+    author: so.Mapped[str] = so.mapped_column(sa.String(120))
+    note: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    item: so.Mapped[ContentItem] = so.relationship()
+
+
+class ApiToken(db.Model):
+    """A bearer token; only the sha256 of the token itself is kept."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (_one_of("role", ROLES, "role"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120), unique=True)
+    role: so.Mapped[str] = so.mapped_column(sa.String(20))
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    expires_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+
+class ContentGeneration(db.Model):
+    """A single-row counter bumped by every write: list ETags and response caches key on it."""
+
+    __tablename__ = "content_generation"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    value: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)

@@ -1,0 +1,236 @@
+"""Read queries: pages of items with everything they show loaded in a fixed number of statements."""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+from sqlalchemy import orm as so
+
+from service import search
+from service.content import KINDS, ContentKind
+from service.extensions import db
+from service.models import (
+    STATUSES,
+    Citation,
+    ContentItem,
+    Faq,
+    Revision,
+    SlugRedirect,
+    Source,
+)
+
+PUBLIC = ("published",)
+ALL_STATUSES = STATUSES
+
+
+@dataclass(frozen=True)
+class Page:
+    items: Sequence[Any]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def total_pages(self) -> int:
+        return math.ceil(self.total / self.page_size)
+
+
+GENERATION_SQL = "SELECT value FROM content_generation WHERE id = 1"
+# Where the response cache leaves the generation it read, so that the request reads it only once.
+GENERATION_ENVIRON_KEY = "service.generation"
+
+
+def current_generation() -> int:
+    """The content generation, read once per request (the response cache and the ETags share it).
+
+    Hot reads start with this, so it skips the ORM session: a pooled connection, plain SQL.
+    """
+    if has_request_context():
+        if GENERATION_ENVIRON_KEY not in request.environ:
+            request.environ[GENERATION_ENVIRON_KEY] = _read_generation()
+        return request.environ[GENERATION_ENVIRON_KEY]
+    return _read_generation()
+
+
+def _read_generation() -> int:
+    with db.engine.connect() as connection:
+        return connection.exec_driver_sql(GENERATION_SQL).scalar() or 0
+
+
+def load_options(kind: ContentKind, statuses: Sequence[str]) -> list:
+    """Eager loads for everything an item shows: one SELECT per relationship, whatever the page size.
+
+    Links to items a reader may not see (drafts, archived) are left out by the same query.
+    """
+    options = [so.selectinload(ContentItem.citations)]
+    for name, linked_type in kind.links.items():
+        linked = KINDS[linked_type].model
+        relationship = getattr(kind.model, name)
+        options.append(so.selectinload(relationship.and_(linked.status.in_(statuses))))
+    if kind.model is Faq:
+        options.append(so.selectinload(Faq.topic_rows))
+    return options
+
+
+def list_items(kind: ContentKind, args: dict[str, Any], *, statuses: Sequence[str]) -> Page:
+    """A page of items, narrowed by the kind's filters and `q`, in the `sort` asked for."""
+    model = kind.model
+    conditions = [model.status.in_(statuses)]
+    conditions += [
+        condition(args[name], statuses) for name, (_, condition) in kind.filters.items() if name in args
+    ]
+    query = sa.select(model).where(*conditions)
+    ordering = order_by(kind, args.get("sort"))
+    if "q" in args:
+        phrases = search.terms(args["q"])
+        if not phrases:
+            return Page([], 0, args["page"], args["page_size"])
+        matches = search.matches(phrases)
+        query = query.join(matches, matches.c.item_id == model.id)
+        if not args.get("sort"):
+            ordering = [matches.c.rank.desc(), model.id.asc()]
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    page, page_size = args["page"], args["page_size"]
+    query = query.order_by(*ordering).limit(page_size).offset((page - 1) * page_size)
+    items = db.session.scalars(query.options(*load_options(kind, statuses))).all()
+    return Page(items, total or 0, page, page_size)
+
+
+def order_by(kind: ContentKind, sort: str | None) -> list[sa.ColumnElement]:
+    sort = sort or kind.default_sort
+    descending = sort.startswith("-")
+    column = getattr(kind.model, sort.lstrip("-"))
+    # The id breaks ties, so that pages never overlap or skip an item.
+    return [column.desc() if descending else column.asc(), kind.model.id.asc()]
+
+
+def search_all(args: dict[str, Any], *, statuses: Sequence[str]) -> Page:
+    """Ranked hits across every content type, each with a snippet: three statements a page."""
+    page, page_size = args["page"], args["page_size"]
+    phrases = search.terms(args["q"])
+    if not phrases:
+        return Page([], 0, page, page_size)
+    matches = search.matches(phrases)
+    # Every type's own columns (name, question) come in the same statement.
+    items = so.with_polymorphic(ContentItem, "*")
+    query = (
+        sa.select(items, matches.c.rank)
+        .join(matches, matches.c.item_id == items.id)
+        .where(items.status.in_(statuses))
+    )
+    if "type" in args:
+        query = query.where(items.type == args["type"])
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    rows = db.session.execute(
+        query.order_by(matches.c.rank.desc(), items.id.asc()).limit(page_size).offset((page - 1) * page_size)
+    ).all()
+    snippets = search.snippets([item.id for item, _rank in rows], phrases)
+    hits = [search.Hit(item, snippets.get(item.id, ""), rank) for item, rank in rows]
+    return Page(hits, total or 0, page, page_size)
+
+
+def find_item(kind: ContentKind, slug: str, *, statuses: Sequence[str]) -> ContentItem | None:
+    model = kind.model
+    query = sa.select(model).where(model.slug == slug, model.status.in_(statuses))
+    return db.session.scalar(query.options(*load_options(kind, statuses)))
+
+
+def redirected_slug(kind: ContentKind, old_slug: str, *, statuses: Sequence[str]) -> str | None:
+    """The current slug of an item once known as `old_slug`, if the reader may see it."""
+    return db.session.scalar(
+        sa.select(ContentItem.slug)
+        .join(SlugRedirect, SlugRedirect.item_id == ContentItem.id)
+        .where(SlugRedirect.type == kind.type, SlugRedirect.old_slug == old_slug)
+        .where(ContentItem.status.in_(statuses))
+    )
+
+
+def _cited_by() -> sa.ScalarSelect:
+    return (
+        sa.select(sa.func.count(Citation.id))
+        .join(ContentItem, ContentItem.id == Citation.item_id)
+        .where(Citation.source_id == Source.id, ContentItem.status.in_(PUBLIC))
+        .scalar_subquery()
+    )
+
+
+def list_sources(*, page: int, page_size: int) -> Page:
+    total = db.session.scalar(sa.select(sa.func.count(Source.id)))
+    rows = db.session.execute(
+        sa.select(Source, _cited_by()).order_by(Source.slug).limit(page_size).offset((page - 1) * page_size)
+    )
+    return Page([_with_cited_by(source, count) for source, count in rows], total or 0, page, page_size)
+
+
+def find_source(slug: str) -> Source | None:
+    row = db.session.execute(sa.select(Source, _cited_by()).where(Source.slug == slug)).first()
+    return _with_cited_by(*row) if row else None
+
+
+def _with_cited_by(source: Source, count: int) -> Source:
+    source.cited_by = count
+    return source
+
+
+def item_versions(kind: ContentKind, slug: str, *, statuses: Sequence[str]) -> list[sa.Row]:
+    """(link, id, version, updated_at) of the item (link 0) and every item it links to (link 1).
+
+    One statement, and all an item's validator needs: its representation changes when it does or
+    when a linked item is renamed, published, archived or unlinked, and each of those bumps a
+    version here. Empty when the reader may not see the item.
+    """
+    item = sa.select(ContentItem.id).where(
+        ContentItem.type == kind.type, ContentItem.slug == slug, ContentItem.status.in_(statuses)
+    )
+    columns = (ContentItem.id, ContentItem.version, ContentItem.updated_at)
+    parts = [sa.select(sa.literal(0).label("link"), *columns).where(ContentItem.id.in_(item))]
+    for name in kind.links:
+        relationship = getattr(kind.model, name).property
+        ((_, own_column),) = relationship.synchronize_pairs
+        ((_, linked_column),) = relationship.secondary_synchronize_pairs
+        linked = so.aliased(ContentItem)
+        parts.append(
+            sa.select(sa.literal(1).label("link"), linked.id, linked.version, linked.updated_at)
+            .join(relationship.secondary, linked_column == linked.id)
+            .where(own_column.in_(item))
+        )
+    return db.session.execute(sa.union_all(*parts)).all()
+
+
+def changes_since(cursor: int, limit: int) -> tuple[list[Revision], bool]:
+    """Revisions after the cursor, in commit order, that a public mirror may know of.
+
+    A draft never published stays out of the feed; once an item has been public, every change
+    to it is listed, so that a mirror also learns when it is withdrawn.
+    """
+    query = (
+        sa.select(Revision)
+        .join(ContentItem, ContentItem.id == Revision.item_id)
+        .where(Revision.id > cursor)
+        .where(sa.or_(Revision.status != "draft", ContentItem.published_at.is_not(None)))
+        .order_by(Revision.id)
+        .limit(limit + 1)
+        .options(so.contains_eager(Revision.item))
+    )
+    revisions = db.session.scalars(query).all()
+    return list(revisions[:limit]), len(revisions) > limit
+
+
+def list_revisions(item: ContentItem, *, page: int, page_size: int) -> Page:
+    """An item's revisions, newest first."""
+    total = db.session.scalar(sa.select(sa.func.count(Revision.id)).where(Revision.item_id == item.id))
+    revisions = db.session.scalars(
+        sa.select(Revision)
+        .where(Revision.item_id == item.id)
+        .order_by(Revision.version.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    ).all()
+    return Page(revisions, total or 0, page, page_size)
+
+
+def find_revision(item: ContentItem, version: int) -> Revision | None:
+    return db.session.scalar(sa.select(Revision).filter_by(item_id=item.id, version=version))

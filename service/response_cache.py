@@ -1,0 +1,132 @@
+"""An in-process cache of serialized anonymous GET responses, keyed by content generation and URL.
+
+It sits in front of Flask, as WSGI middleware: a hot read costs one tiny query (the generation,
+which lives in the database, so the cache is safe with any number of workers and instances), a
+dictionary look-up and the bytes, with no routing, no view and no serialization. Every write
+bumps the generation, so no entry outlives the content it was made from. Only what anyone may
+see is kept: GETs of the API without an Authorization header, answered 200. The cache is
+bounded in entries and in bytes, and evicts the least recently used first.
+"""
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from flask import Flask, Response, request
+
+from service.extensions import db
+from service.queries import GENERATION_ENVIRON_KEY, GENERATION_SQL
+
+CACHE_KEY_ENVIRON_KEY = "service.response_cache_key"
+# Sent again with a 304: what a cache needs to refresh its stored copy.
+NOT_MODIFIED_HEADERS = {"etag", "cache-control", "vary", "last-modified", "access-control-allow-origin"}
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+    etag: str | None
+
+    @property
+    def not_modified_headers(self) -> list[tuple[str, str]]:
+        return [(name, value) for name, value in self.headers if name.lower() in NOT_MODIFIED_HEADERS]
+
+
+class ResponseCache:
+    def __init__(self, max_entries: int, max_bytes: int):
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._entries: OrderedDict[tuple, CachedResponse] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: tuple) -> CachedResponse | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: tuple, entry: CachedResponse) -> None:
+        size = len(entry.body)
+        # One response may take at most an eighth of the cache, so a few big ones cannot flush it.
+        if size > self.max_bytes // 8:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self.bytes -= len(old.body)
+            self._entries[key] = entry
+            self.bytes += size
+            while len(self._entries) > self.max_entries or self.bytes > self.max_bytes:
+                _, evicted = self._entries.popitem(last=False)
+                self.bytes -= len(evicted.body)
+
+
+class ResponseCacheMiddleware:
+    """Answers cached reads before Flask; hands everything else, and every doubt, to the app."""
+
+    def __init__(self, app: Flask, cache: ResponseCache):
+        self.app = app
+        self.wsgi_app = app.wsgi_app
+        self.cache = cache
+        with app.app_context():
+            self.engine = db.engine
+
+    def __call__(self, environ, start_response):
+        if (
+            environ["REQUEST_METHOD"] != "GET"
+            or "HTTP_AUTHORIZATION" in environ
+            or not environ.get("PATH_INFO", "").startswith("/api/")
+        ):
+            return self.wsgi_app(environ, start_response)
+        try:
+            with self.engine.connect() as connection:
+                generation = connection.exec_driver_sql(GENERATION_SQL).scalar() or 0
+        except Exception:
+            # The app answers (a 503 when the database is out of reach).
+            return self.wsgi_app(environ, start_response)
+        query = tuple(sorted(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)))
+        key = (generation, environ["PATH_INFO"], query)
+        entry = self.cache.get(key)
+        if entry is None:
+            environ[GENERATION_ENVIRON_KEY] = generation
+            environ[CACHE_KEY_ENVIRON_KEY] = key
+            return self.wsgi_app(environ, start_response)
+        if entry.etag and _matches(environ.get("HTTP_IF_NONE_MATCH"), entry.etag):
+            start_response("304 NOT MODIFIED", entry.not_modified_headers)
+            return []
+        start_response("200 OK", [*entry.headers, ("Content-Length", str(len(entry.body)))])
+        return [entry.body]
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in tags or etag in tags
+
+
+def register_response_cache(app: Flask, max_entries: int, max_bytes: int) -> None:
+    if max_entries <= 0 or max_bytes <= 0:
+        return
+    cache = ResponseCache(max_entries, max_bytes)
+    app.extensions["response_cache"] = cache
+    app.wsgi_app = ResponseCacheMiddleware(app, cache)
+
+    # Registered before the caching and CORS headers: after-request hooks run in reverse order,
+    # so this one sees the response complete.
+    @app.after_request
+    def store_in_cache(response: Response) -> Response:
+        key = request.environ.get(CACHE_KEY_ENVIRON_KEY)
+        if key is not None and response.status_code == 200 and not response.direct_passthrough:
+            headers = tuple(
+                (name, value) for name, value in response.headers.items() if name != "Content-Length"
+            )
+            cache.put(key, CachedResponse(response.get_data(), headers, response.headers.get("ETag")))
+        return response

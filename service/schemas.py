@@ -1,0 +1,303 @@
+"""What the API reads and writes, per content type: read, create, update and query-args schemas."""
+
+import copy
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from service.content import KINDS, ContentKind, kind_of
+from service.http import PageArgsSchema
+from service.models import AREAS, IMMUNOTHERAPY_STATUSES, STATUSES
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+MAX_TEXT = 100_000
+MAX_LIST = 100
+
+
+def _doc(description: str, example=None) -> dict:
+    return {"description": description} | ({"example": example} if example is not None else {})
+
+
+def slug_field(**kwargs) -> fields.String:
+    return fields.String(
+        validate=[validate.Length(min=1, max=120), validate.Regexp(SLUG_PATTERN, error="Not a valid slug.")],
+        **kwargs,
+    )
+
+
+# --- Reading -------------------------------------------------------------------------------------
+
+
+class LinkSchema(ma.Schema):
+    """A linked item, named so that no second request is needed to show it."""
+
+    slug = fields.String(metadata=_doc("The linked item's slug.", "checkpoint-blockade"))
+    name = fields.Function(lambda item: item.title, metadata=_doc("The linked item's name."))
+    href = fields.Function(lambda item: kind_of(item).href(item.slug), metadata=_doc("Its URL path."))
+
+
+class CitationSchema(ma.Schema):
+    """A passage of a source document that the item rests on."""
+
+    source = fields.Function(
+        lambda citation: citation.source.slug, metadata=_doc("The source's slug.", "immunotherapy-use")
+    )
+    quote = fields.String(metadata=_doc("An exact passage of the source's cleaned text."))
+
+
+class MarkdownSchema(ma.Schema):
+    """Text written as Markdown and served with its sanitized HTML."""
+
+    markdown = fields.String(metadata=_doc("The text as the editor wrote it (Markdown)."))
+    html = fields.String(metadata=_doc("The Markdown rendered to sanitized HTML."))
+
+
+class ContentItemSchema(ma.Schema):
+    slug = fields.String(metadata=_doc("The item's id in URLs.", "checkpoint-inhibitors"))
+    status = fields.String(metadata=_doc("Publication status.", "published"))
+    version = fields.Integer(metadata=_doc("1 at creation, +1 on every change.", 1))
+    created_at = fields.DateTime(metadata=_doc("When the item was created (ISO 8601, UTC)."))
+    updated_at = fields.DateTime(metadata=_doc("When the item last changed (ISO 8601, UTC)."))
+    published_at = fields.DateTime(
+        allow_none=True, metadata=_doc("When the item was first published; null for a draft never published.")
+    )
+    href = fields.Function(lambda item: kind_of(item).href(item.slug), metadata=_doc("The item's URL path."))
+    sources = fields.List(
+        fields.Nested(CitationSchema),
+        attribute="citations",
+        metadata=_doc("Citations of the source documents."),
+    )
+
+
+class TherapySchema(ContentItemSchema):
+    name = fields.String(metadata=_doc("The kind of immunotherapy.", "Checkpoint inhibitors"))
+    summary = fields.String(metadata=_doc("A plain-text summary."))
+    body = fields.Nested(MarkdownSchema, metadata=_doc("The full description."))
+    examples = fields.List(fields.String(), metadata=_doc("Named drugs or products.", ["pembrolizumab"]))
+    side_effects = fields.List(fields.String(), metadata=_doc("Side effects the sources name."))
+    mechanisms = fields.List(fields.Nested(LinkSchema), metadata=_doc("How the therapy acts."))
+    indications = fields.List(
+        fields.Nested(LinkSchema), metadata=_doc("What the therapy is used or studied for.")
+    )
+
+
+class MechanismSchema(ContentItemSchema):
+    name = fields.String(metadata=_doc("The mechanism.", "Immune checkpoint blockade"))
+    summary = fields.String(metadata=_doc("A plain-text summary."))
+    body = fields.Nested(MarkdownSchema, metadata=_doc("The full description."))
+    targets = fields.List(fields.String(), metadata=_doc("Molecular targets.", ["PD-1", "CTLA-4"]))
+    therapies = fields.List(fields.Nested(LinkSchema), metadata=_doc("Therapies that act this way."))
+
+
+class IndicationSchema(ContentItemSchema):
+    name = fields.String(metadata=_doc("The disease or condition.", "Melanoma"))
+    summary = fields.String(metadata=_doc("A plain-text summary."))
+    area = fields.String(metadata=_doc(f"One of {', '.join(AREAS)}.", "cancer"))
+    immunotherapy_status = fields.String(
+        metadata=_doc("Whether immunotherapy is approved for it or still investigational.", "approved")
+    )
+    therapies = fields.List(fields.Nested(LinkSchema), metadata=_doc("Therapies used or studied for it."))
+
+
+class FaqSchema(ContentItemSchema):
+    question = fields.String(metadata=_doc("The question.", "What is immunotherapy?"))
+    answer = fields.Nested(MarkdownSchema, metadata=_doc("The answer."))
+    topics = fields.List(fields.String(), metadata=_doc("Topics, for filtering.", ["basics"]))
+    therapies = fields.List(fields.Nested(LinkSchema), metadata=_doc("Therapies the answer is about."))
+    position = fields.Integer(metadata=_doc("The FAQ's place in the default order.", 1))
+
+
+class SourceSchema(ma.Schema):
+    slug = fields.String(metadata=_doc("The source's id in URLs.", "immunotherapy-use"))
+    title = fields.String(metadata=_doc("The document's title."))
+    text = fields.String(metadata=_doc("The cleaned text that every quote is checked against."))
+    checksum = fields.String(metadata=_doc("sha256 of the original file, in hex."))
+    cited_by = fields.Integer(metadata=_doc("How many citations quote this source."))
+    href = fields.Function(lambda source: f"/api/v1/sources/{source.slug}", metadata=_doc("Its URL path."))
+
+
+class RevisionSchema(ma.Schema):
+    """One change of an item."""
+
+    version = fields.Integer(metadata=_doc("The item's version after the change.", 2))
+    action = fields.String(metadata=_doc("created, updated, published, archived or restored.", "updated"))
+    status = fields.String(metadata=_doc("The item's status after the change.", "published"))
+    slug = fields.String(metadata=_doc("The item's slug after the change."))
+    author = fields.String(
+        metadata=_doc("The name of the token that made the change, or `seed`.", "editor-ann")
+    )
+    note = fields.String(
+        allow_none=True, metadata=_doc("Why the change was made (X-Change-Note or change_note).")
+    )
+    time = fields.DateTime(attribute="created_at", metadata=_doc("When the change was made (ISO 8601, UTC)."))
+
+
+class RevisionDetailSchema(RevisionSchema):
+    snapshot = fields.Dict(
+        metadata=_doc(
+            "The item as it was after the change, in the shape an editor writes it (links by slug)."
+        )
+    )
+
+
+# --- Writing -------------------------------------------------------------------------------------
+
+
+class CitationInSchema(ma.Schema):
+    source = slug_field(required=True, metadata=_doc("The slug of a source document.", "immunotherapy-use"))
+    quote = fields.String(
+        required=True,
+        validate=validate.Length(min=20, max=5000),
+        metadata=_doc("An exact passage (20 characters or more) of that source's cleaned text."),
+    )
+
+
+def _strings(description: str, example=None) -> fields.List:
+    item = fields.String(validate=validate.Length(min=1, max=300))
+    return fields.List(item, validate=validate.Length(max=MAX_LIST), metadata=_doc(description, example))
+
+
+def _links(description: str, example=None) -> fields.List:
+    return fields.List(
+        slug_field(), validate=validate.Length(max=MAX_LIST), metadata=_doc(description, example)
+    )
+
+
+def _text(description: str, *, required: bool = False, max_length: int = MAX_TEXT) -> fields.String:
+    return fields.String(
+        required=required, validate=validate.Length(min=1, max=max_length), metadata=_doc(description)
+    )
+
+
+class ContentWriteSchema(ma.Schema):
+    slug = slug_field(
+        metadata=_doc("Made from the name when left out; changing it keeps the old one as a redirect.")
+    )
+    status = fields.String(
+        validate=validate.OneOf(STATUSES),
+        metadata=_doc("draft (the default on creation), published or archived."),
+    )
+    sources = fields.List(
+        fields.Nested(CitationInSchema),
+        validate=validate.Length(max=MAX_LIST),
+        metadata=_doc("Citations; replaces the list."),
+    )
+    change_note = fields.String(
+        load_only=True,
+        validate=validate.Length(max=1000),
+        metadata=_doc("Why the change was made; kept with the revision (or send X-Change-Note)."),
+    )
+
+
+class TherapyCreateSchema(ContentWriteSchema):
+    name = _text("The kind of immunotherapy.", required=True, max_length=200)
+    summary = _text("A plain-text summary.", required=True, max_length=2000)
+    body = _text("The full description, in Markdown.")
+    examples = _strings("Named drugs or products; replaces the list.", ["pembrolizumab"])
+    side_effects = _strings("Side effects; replaces the list.")
+    mechanisms = _links("Mechanism slugs; replaces the list.", ["checkpoint-blockade"])
+    indications = _links("Indication slugs; replaces the list.", ["melanoma"])
+
+
+class MechanismCreateSchema(ContentWriteSchema):
+    name = _text("The mechanism.", required=True, max_length=200)
+    summary = _text("A plain-text summary.", required=True, max_length=2000)
+    body = _text("The full description, in Markdown.")
+    targets = _strings("Molecular targets; replaces the list.", ["PD-1"])
+    therapies = _links("Therapy slugs; replaces the list.", ["checkpoint-inhibitors"])
+
+
+class IndicationCreateSchema(ContentWriteSchema):
+    name = _text("The disease or condition.", required=True, max_length=200)
+    summary = _text("A plain-text summary.", required=True, max_length=2000)
+    area = fields.String(required=True, validate=validate.OneOf(AREAS), metadata=_doc("The medical area."))
+    immunotherapy_status = fields.String(
+        required=True,
+        validate=validate.OneOf(IMMUNOTHERAPY_STATUSES),
+        metadata=_doc("approved or investigational."),
+    )
+    therapies = _links("Therapy slugs; replaces the list.", ["checkpoint-inhibitors"])
+
+
+class FaqCreateSchema(ContentWriteSchema):
+    question = _text("The question.", required=True, max_length=500)
+    answer = _text("The answer, in Markdown.", required=True)
+    topics = _strings("Topics; replaces the list.", ["basics"])
+    therapies = _links("Therapy slugs; replaces the list.", ["checkpoint-inhibitors"])
+    position = fields.Integer(
+        validate=validate.Range(min=0, max=1_000_000), metadata=_doc("The place in the default order.")
+    )
+
+
+def update_schema(create_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """The same fields as the create schema, none required: a PATCH sends only what changes."""
+    optional = {}
+    for field_name, field in create_schema._declared_fields.items():
+        field = copy.copy(field)
+        field.required = False
+        optional[field_name] = field
+    return ma.Schema.from_dict(optional, name=name)
+
+
+CREATE_SCHEMAS = {
+    "therapy": TherapyCreateSchema,
+    "mechanism": MechanismCreateSchema,
+    "indication": IndicationCreateSchema,
+    "faq": FaqCreateSchema,
+}
+UPDATE_SCHEMAS = {
+    kind: update_schema(schema, schema.__name__.replace("Create", "Update"))
+    for kind, schema in CREATE_SCHEMAS.items()
+}
+READ_SCHEMAS = {
+    "therapy": TherapySchema,
+    "mechanism": MechanismSchema,
+    "indication": IndicationSchema,
+    "faq": FaqSchema,
+}
+assert set(CREATE_SCHEMAS) == set(READ_SCHEMAS) == set(KINDS)
+
+
+# --- Query arguments -----------------------------------------------------------------------------
+
+
+class SearchArgsSchema(PageArgsSchema):
+    q = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata=_doc('Words to find; "double quotes" keep a phrase together.', "PD-1"),
+    )
+    type = fields.String(
+        validate=validate.OneOf(sorted(KINDS)), metadata=_doc("Only hits of this content type.", "therapy")
+    )
+
+
+def query_schema(kind: ContentKind) -> type[ma.Schema]:
+    """Paging, the kind's filters, `q` and `sort`.
+
+    An unknown filter value finds nothing; a malformed parameter is a 422.
+    """
+    sort_values = [*kind.sort_fields, *(f"-{name}" for name in kind.sort_fields)]
+    args: dict[str, fields.Field] = {
+        name: fields.String(validate=validate.Length(min=1, max=200), metadata=_doc(description))
+        for name, (description, _condition) in kind.filters.items()
+    }
+    args["q"] = fields.String(
+        validate=validate.Length(min=1, max=500),
+        metadata=_doc("Full-text search; the best matches come first unless `sort` says otherwise.", "PD-1"),
+    )
+    args["status"] = fields.String(
+        validate=validate.OneOf(["published", "draft", "archived", "any"]),
+        metadata=_doc(
+            "Editors only (with a token): list drafts, archived items or any status. Default published."
+        ),
+    )
+    args["sort"] = fields.String(
+        validate=validate.OneOf(sort_values),
+        metadata=_doc(f"A field to order by, `-` in front for descending; default `{kind.default_sort}`."),
+    )
+    name = kind.collection.capitalize() + "QueryArgs"
+    return PageArgsSchema.from_dict(args, name=name)
+
+
+QUERY_SCHEMAS = {kind_type: query_schema(kind) for kind_type, kind in KINDS.items()}

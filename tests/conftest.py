@@ -1,0 +1,107 @@
+"""Fixtures: the real app on a real, migrated and seeded database, once per backend."""
+
+from dataclasses import dataclass, replace
+
+import flask_migrate
+import pytest
+from flask import Flask
+
+from service import create_app
+from service.auth import create_token
+from service.extensions import db
+from service.seeding import load_seed
+from service.settings import Settings
+from tests.databases import backends, databases_for
+
+
+@dataclass
+class Backend:
+    name: str
+    databases: object
+    template_url: str
+
+
+def make_app(database_url: str, **settings) -> Flask:
+    defaults = Settings.from_env({})
+    return create_app(replace(defaults, database_url=database_url, log_level="WARNING", **settings))
+
+
+def upgrade_and_seed(app: Flask) -> None:
+    with app.app_context():
+        flask_migrate.upgrade()
+        load_seed(app.config["SETTINGS"].seed_dir)
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session", params=backends())
+def backend(request, tmp_path_factory) -> Backend:
+    databases = databases_for(request.param, tmp_path_factory.mktemp(request.param))
+    template_url = databases.empty()
+    upgrade_and_seed(make_app(template_url))
+    yield Backend(request.param, databases, template_url)
+    databases.drop(template_url)
+
+
+@pytest.fixture
+def app(backend: Backend) -> Flask:
+    """The app on a fresh copy of the seeded database: every test may write."""
+    url = backend.databases.copy(backend.template_url)
+    app = make_app(url)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    backend.databases.drop(url)
+
+
+@pytest.fixture
+def uncached_app(backend: Backend) -> Flask:
+    """The app with its response cache off: every request reaches the views and the database."""
+    url = backend.databases.copy(backend.template_url)
+    app = make_app(url, response_cache_entries=0)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    backend.databases.drop(url)
+
+
+@pytest.fixture
+def empty_app(backend: Backend) -> Flask:
+    """The app on an empty database, not even migrated."""
+    url = backend.databases.empty()
+    app = make_app(url)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    backend.databases.drop(url)
+
+
+@pytest.fixture
+def client(app: Flask):
+    return app.test_client()
+
+
+@pytest.fixture
+def app_context(app: Flask):
+    with app.app_context():
+        yield
+
+
+def _token_headers(app: Flask, name: str, role: str) -> dict[str, str]:
+    with app.app_context():
+        _, secret = create_token(name, role)
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def editor(app: Flask) -> dict[str, str]:
+    """Headers of an editor's token, named editor-ann."""
+    return _token_headers(app, "editor-ann", "editor")
+
+
+@pytest.fixture
+def admin(app: Flask) -> dict[str, str]:
+    """Headers of an admin's token, named admin-bo."""
+    return _token_headers(app, "admin-bo", "admin")

@@ -1,0 +1,43 @@
+"""Two editors never overwrite each other: of many PATCHes with one ETag, exactly one wins."""
+
+import threading
+
+import sqlalchemy as sa
+
+from service.extensions import db
+from service.models import Revision
+
+WRITERS = 8
+
+
+def test_concurrent_patches_with_the_same_etag_let_exactly_one_through(app, editor):
+    url = "/api/v1/therapies/cytokines"
+    etag = app.test_client().get(url).headers["ETag"]
+    barrier = threading.Barrier(WRITERS)
+    statuses: dict[int, int] = {}
+
+    def write(number: int) -> None:
+        client = app.test_client()
+        barrier.wait()
+        response = client.patch(
+            url, json={"summary": f"Summary by writer {number}."}, headers=editor | {"If-Match": etag}
+        )
+        statuses[number] = response.status_code
+
+    threads = [threading.Thread(target=write, args=(number,)) for number in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(statuses.values()) == [200] + [412] * (WRITERS - 1)
+    winner = next(number for number, status in statuses.items() if status == 200)
+    item = app.test_client().get(url).json
+    assert item["version"] == 2
+    assert item["summary"] == f"Summary by writer {winner}."
+    with app.app_context():
+        revisions = db.session.scalars(
+            sa.select(Revision).join(Revision.item).filter_by(slug="cytokines")
+        ).all()
+        assert [revision.version for revision in revisions] == [1, 2]
+        assert revisions[1].snapshot["summary"] == item["summary"]

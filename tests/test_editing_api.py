@@ -1,0 +1,245 @@
+"""Editors write: validated creates and updates, If-Match, drafts, archiving, revisions, restore."""
+
+import sqlalchemy as sa
+
+from service.extensions import db
+from service.models import ContentItem, Revision
+
+NEW_THERAPY = {
+    "name": "Oncolytic virus therapy",
+    "summary": "A therapy described for testing.",
+    "body": "Uses **viruses**.",
+    "examples": ["example-drug"],
+    "mechanisms": ["checkpoint-blockade"],
+    "indications": ["melanoma"],
+    "sources": [
+        {
+            "source": "immunotherapy-use",
+            "quote": "Immune checkpoint inhibitors are among the most well-known.",
+        }
+    ],
+}
+
+
+def create(client, headers, collection="therapies", body=None, **extra):
+    response = client.post(f"/api/v1/{collection}", json=body or NEW_THERAPY, headers=headers | extra)
+    assert response.status_code == 201, response.json
+    return response
+
+
+def patch(client, headers, url, changes, etag=None):
+    if etag is None:
+        etag = client.get(url, headers=headers).headers["ETag"]
+    return client.patch(url, json=changes, headers=headers | {"If-Match": etag})
+
+
+def test_create_answers_201_with_location_and_etag_and_makes_a_draft(client, editor):
+    response = create(client, editor)
+    assert response.headers["Location"] == "/api/v1/therapies/oncolytic-virus-therapy"
+    assert response.headers["ETag"].startswith('"')
+    item = response.json
+    assert item["status"] == "draft" and item["version"] == 1 and item["published_at"] is None
+    assert item["body"]["html"] == "<p>Uses <strong>viruses</strong>.</p>\n"
+    assert [link["slug"] for link in item["mechanisms"]] == ["checkpoint-blockade"]
+    assert client.get(response.headers["Location"]).status_code == 404
+    assert client.get(response.headers["Location"], headers=editor).json == item
+    drafts = client.get("/api/v1/therapies?status=draft", headers=editor).json
+    assert [therapy["slug"] for therapy in drafts] == ["oncolytic-virus-therapy"]
+
+
+def test_publishing_sets_published_at_once_and_shows_the_item_to_everyone(client, editor):
+    url = create(client, editor).headers["Location"]
+    published = patch(client, editor, url, {"status": "published"})
+    assert published.status_code == 200
+    first_published_at = published.json["published_at"]
+    assert first_published_at is not None and published.json["version"] == 2
+    assert client.get(url).status_code == 200
+    assert "oncolytic-virus-therapy" in [
+        link["slug"] for link in client.get("/api/v1/indications/melanoma").json["therapies"]
+    ]
+    patch(client, editor, url, {"status": "draft"})
+    again = patch(client, editor, url, {"status": "published"})
+    assert again.json["published_at"] == first_published_at
+
+
+def test_a_new_item_may_be_published_at_once(client, editor):
+    response = create(client, editor, body=NEW_THERAPY | {"status": "published"})
+    assert client.get(response.headers["Location"]).json["published_at"] is not None
+
+
+def test_validation_errors_are_422_field_by_field(client, editor):
+    response = client.post(
+        "/api/v1/therapies", json={"summary": 5, "examples": "x", "colour": "red"}, headers=editor
+    )
+    assert response.status_code == 422
+    assert response.content_type == "application/problem+json"
+    errors = response.json["errors"]["json"]
+    assert errors["name"] == ["Missing data for required field."]
+    assert set(errors) >= {"name", "summary", "examples", "colour"}
+    bad = client.post(
+        "/api/v1/indications",
+        json={"name": "X", "summary": "Y", "area": "astrology", "immunotherapy_status": "approved"},
+        headers=editor,
+    )
+    assert "area" in bad.json["errors"]["json"]
+    bad_slug = client.post(
+        "/api/v1/faqs", json={"question": "Q?", "answer": "A", "slug": "Not A Slug"}, headers=editor
+    )
+    assert bad_slug.json["errors"]["json"]["slug"]
+
+
+def test_an_unknown_link_slug_is_a_422_naming_it(client, editor):
+    body = NEW_THERAPY | {"indications": ["melanoma", "no-such-disease"]}
+    response = client.post("/api/v1/therapies", json=body, headers=editor)
+    assert response.status_code == 422
+    assert "no-such-disease" in str(response.json["errors"]["json"]["indications"])
+    with client.application.app_context():
+        assert db.session.scalar(sa.select(ContentItem.id).filter_by(slug="oncolytic-virus-therapy")) is None
+
+
+def test_a_duplicate_slug_or_name_is_a_409(client, editor):
+    taken_slug = client.post("/api/v1/therapies", json=NEW_THERAPY | {"slug": "cytokines"}, headers=editor)
+    assert taken_slug.status_code == 409 and "cytokines" in taken_slug.json["detail"]
+    taken_name = client.post(
+        "/api/v1/therapies", json=NEW_THERAPY | {"name": "Checkpoint inhibitors"}, headers=editor
+    )
+    assert taken_name.status_code == 409
+    assert taken_name.content_type == "application/problem+json"
+
+
+def test_citations_are_checked_against_the_source_text(client, editor):
+    wrong = NEW_THERAPY | {
+        "sources": [{"source": "immunotherapy-use", "quote": "This sentence is in no document."}]
+    }
+    response = client.post("/api/v1/therapies", json=wrong, headers=editor)
+    assert response.status_code == 422
+    assert "quote" in response.json["errors"]["json"]["sources"]["0"]
+    unknown = NEW_THERAPY | {"sources": [{"source": "no-such-source", "quote": "x" * 30}]}
+    assert client.post("/api/v1/therapies", json=unknown, headers=editor).status_code == 422
+
+
+def test_patch_changes_only_what_is_sent_and_lists_replace(client, editor):
+    url = "/api/v1/therapies/checkpoint-inhibitors"
+    before = client.get(url, headers=editor).json
+    response = patch(client, editor, url, {"summary": "New summary.", "indications": ["lung-cancer"]})
+    assert response.status_code == 200
+    after = response.json
+    assert after["summary"] == "New summary." and after["version"] == before["version"] + 1
+    assert [link["slug"] for link in after["indications"]] == ["lung-cancer"]
+    assert after["mechanisms"] == before["mechanisms"] and after["body"] == before["body"]
+    assert "checkpoint-inhibitors" not in [
+        t["slug"] for t in client.get("/api/v1/indications/melanoma").json["therapies"]
+    ]
+
+
+def test_put_replaces_the_whole_item(client, editor):
+    url = "/api/v1/therapies/cytokines"
+    etag = client.get(url).headers["ETag"]
+    partial = client.put(url, json={"summary": "Only this."}, headers=editor | {"If-Match": etag})
+    assert partial.status_code == 422
+    whole = client.put(
+        url, json=NEW_THERAPY | {"name": "Cytokine therapy"}, headers=editor | {"If-Match": etag}
+    )
+    assert whole.status_code == 200
+    assert whole.json["examples"] == ["example-drug"]
+
+
+def test_writes_need_if_match_428_and_a_stale_one_is_412(client, editor):
+    url = "/api/v1/therapies/cytokines"
+    missing = client.patch(url, json={"summary": "x"}, headers=editor)
+    assert missing.status_code == 428 and missing.content_type == "application/problem+json"
+    etag = client.get(url).headers["ETag"]
+    assert patch(client, editor, url, {"summary": "First."}, etag).status_code == 200
+    stale = patch(client, editor, url, {"summary": "Second."}, etag)
+    assert stale.status_code == 412
+    assert client.get(url).json["summary"] == "First."
+    assert client.delete(url, headers=editor | {"If-Match": etag}).status_code == 412
+    assert client.delete(url, headers=editor).status_code == 428
+
+
+def test_the_public_and_the_editor_etag_both_serve_as_if_match(client, editor):
+    url = "/api/v1/therapies/cytokines"
+    public_etag = client.get(url).headers["ETag"]
+    editor_etag = client.get(url, headers=editor).headers["ETag"]
+    assert public_etag != editor_etag
+    assert patch(client, editor, url, {"summary": "By the public ETag."}, public_etag).status_code == 200
+    assert patch(client, editor, url, {"summary": "Stale."}, editor_etag).status_code == 412
+
+
+def test_delete_archives_and_erases_nothing(app, client, editor):
+    url = "/api/v1/faqs/what-is-immunotherapy"
+    etag = client.get(url).headers["ETag"]
+    archived = client.delete(url, headers=editor | {"If-Match": etag})
+    assert archived.status_code == 200 and archived.json["status"] == "archived"
+    assert client.get(url).status_code == 404
+    assert "what-is-immunotherapy" not in [f["slug"] for f in client.get("/api/v1/faqs?page_size=100").json]
+    assert client.get(url, headers=editor).json["status"] == "archived"
+    republished = patch(client, editor, url, {"status": "published"}, archived.headers["ETag"])
+    assert republished.status_code == 200
+    assert client.get(url).json["answer"] == archived.json["answer"]
+
+
+def test_a_write_to_a_missing_item_is_a_404(client, editor):
+    response = client.patch("/api/v1/therapies/nothing-here", json={}, headers=editor | {"If-Match": '"x"'})
+    assert response.status_code == 404
+    assert response.content_type == "application/problem+json"
+
+
+def test_every_change_writes_a_revision_with_author_time_and_note(client, editor):
+    url = "/api/v1/therapies/cytokines"
+    patch(client, editor | {"X-Change-Note": "Fixed the summary."}, url, {"summary": "Better."})
+    patch(client, editor, url, {"summary": "Best.", "change_note": "Again."})
+    revisions = client.get(f"{url}/revisions", headers=editor).json
+    assert [(r["version"], r["author"], r["note"]) for r in revisions] == [
+        (3, "editor-ann", "Again."),
+        (2, "editor-ann", "Fixed the summary."),
+        (1, "seed", "Seeded."),
+    ]
+    assert revisions[0]["time"].endswith("+00:00")
+    first = client.get(f"{url}/revisions/1", headers=editor).json
+    assert first["snapshot"]["summary"] != "Best." and first["snapshot"]["slug"] == "cytokines"
+    assert client.get(f"{url}/revisions/9", headers=editor).status_code == 404
+    assert client.get(f"{url}/revisions").status_code == 401
+
+
+def test_restore_makes_an_old_version_current_as_a_new_version(client, editor):
+    url = "/api/v1/therapies/cytokines"
+    original = client.get(url).json
+    patch(client, editor, url, {"summary": "Wrong.", "indications": ["melanoma"], "examples": []})
+    etag = client.get(url).headers["ETag"]
+    assert client.post(f"{url}/revisions/1/restore", headers=editor).status_code == 428
+    restored = client.post(f"{url}/revisions/1/restore", headers=editor | {"If-Match": etag})
+    assert restored.status_code == 200
+    assert restored.json["version"] == 3
+    for field in ("summary", "examples", "indications", "mechanisms", "body", "sources"):
+        assert restored.json[field] == original[field]
+    revisions = client.get(f"{url}/revisions", headers=editor).json
+    assert revisions[0]["action"] == "restored"
+
+
+def test_a_rename_keeps_the_old_slug_as_a_redirect(client, editor):
+    response = patch(client, editor, "/api/v1/therapies/cytokines", {"slug": "cytokine-therapy"})
+    assert response.json["slug"] == "cytokine-therapy"
+    assert response.json["href"] == "/api/v1/therapies/cytokine-therapy"
+    old = client.get("/api/v1/therapies/cytokines")
+    assert old.status_code == 301 and old.headers["Location"].endswith("/therapies/cytokine-therapy")
+
+
+def test_every_write_bumps_the_generation_and_shows_in_the_feed(client, editor):
+    list_etag = client.get("/api/v1/therapies").headers["ETag"]
+    cursor = client.get("/api/v1/changes").json["next_cursor"]
+    patch(client, editor, "/api/v1/therapies/cytokines", {"summary": "Changed."})
+    assert client.get("/api/v1/therapies", headers={"If-None-Match": list_etag}).status_code == 200
+    changes = client.get(f"/api/v1/changes?since={cursor}").json["changes"]
+    assert [(c["slug"], c["version"], c["action"]) for c in changes] == [("cytokines", 2, "updated")]
+
+
+def test_a_rejected_write_changes_nothing(app, client, editor):
+    with app.app_context():
+        revisions = db.session.scalar(sa.select(sa.func.count(Revision.id)))
+    url = "/api/v1/therapies/cytokines"
+    response = patch(client, editor, url, {"summary": "Half.", "mechanisms": ["no-such-mechanism"]})
+    assert response.status_code == 422
+    assert client.get(url).json["version"] == 1 and client.get(url).json["summary"] != "Half."
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Revision.id))) == revisions

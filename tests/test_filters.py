@@ -1,0 +1,72 @@
+"""Filters and sort on every collection, as API.md lists them."""
+
+import pytest
+
+
+def slugs(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, response.json
+    return [item["slug"] for item in response.json]
+
+
+def test_therapies_by_indication_and_mechanism(client):
+    assert slugs(client, "/api/v1/therapies?indication=melanoma") == ["checkpoint-inhibitors"]
+    assert "car-t-cell-therapy" in slugs(client, "/api/v1/therapies?indication=leukemia")
+    assert slugs(client, "/api/v1/therapies?mechanism=checkpoint-blockade") == ["checkpoint-inhibitors"]
+    both = "/api/v1/therapies?mechanism=checkpoint-blockade&indication=leukemia"
+    assert slugs(client, both) == []
+
+
+def test_mechanisms_and_indications_by_therapy(client):
+    assert slugs(client, "/api/v1/mechanisms?therapy=checkpoint-inhibitors") == ["checkpoint-blockade"]
+    indications = slugs(client, "/api/v1/indications?therapy=checkpoint-inhibitors")
+    assert {"melanoma", "lung-cancer", "bladder-cancer"} <= set(indications)
+    assert "leukemia" not in indications
+
+
+def test_indications_by_area_and_status(client):
+    autoimmune = client.get("/api/v1/indications?area=autoimmune&page_size=100").json
+    assert autoimmune and all(item["area"] == "autoimmune" for item in autoimmune)
+    investigational = client.get("/api/v1/indications?immunotherapy_status=investigational").json
+    assert "multiple-sclerosis" in [item["slug"] for item in investigational]
+    assert all(item["immunotherapy_status"] == "investigational" for item in investigational)
+
+
+def test_faqs_by_topic_and_therapy(client):
+    by_topic = client.get("/api/v1/faqs?topic=side-effects").json
+    assert by_topic and all("side-effects" in faq["topics"] for faq in by_topic)
+    by_therapy = client.get("/api/v1/faqs?therapy=car-t-cell-therapy").json
+    assert by_therapy
+    assert all("car-t-cell-therapy" in [t["slug"] for t in faq["therapies"]] for faq in by_therapy)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/therapies?indication=no-such-disease",
+        "/api/v1/therapies?mechanism=nothing",
+        "/api/v1/indications?area=astrology",
+        "/api/v1/faqs?topic=unknown-topic",
+        "/api/v1/mechanisms?therapy=unknown",
+    ],
+)
+def test_an_unknown_filter_value_is_an_empty_list(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.json == []
+
+
+def test_sort_by_a_field_and_descending(client):
+    names = [item["name"] for item in client.get("/api/v1/therapies?sort=name").json]
+    assert names == sorted(names)
+    assert [item["name"] for item in client.get("/api/v1/therapies?sort=-name").json] == names[::-1]
+    positions = [faq["position"] for faq in client.get("/api/v1/faqs?sort=-position&page_size=100").json]
+    assert positions == sorted(positions, reverse=True)
+
+
+@pytest.mark.parametrize("query", ["sort=colour", "sort=-", "sort=summary"])
+def test_sort_on_an_unknown_field_is_a_422_naming_sort(client, query):
+    response = client.get(f"/api/v1/therapies?{query}")
+    assert response.status_code == 422
+    assert response.content_type == "application/problem+json"
+    assert "sort" in response.json["errors"]["query"]

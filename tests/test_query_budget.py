@@ -1,0 +1,67 @@
+"""A fixed number of SQL statements per request, whatever the page size or the number of links."""
+
+import pytest
+import sqlalchemy as sa
+
+from service.extensions import db
+
+COLLECTIONS = ["therapies", "mechanisms", "indications", "faqs", "sources"]
+
+
+@pytest.fixture
+def client(uncached_app):
+    return uncached_app.test_client()
+
+
+@pytest.fixture
+def count_statements(uncached_app):
+    counts = [0]
+
+    def before_cursor_execute(*_args):
+        counts[-1] += 1
+
+    with uncached_app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", before_cursor_execute)
+
+    def count(client, url, headers=None, status=200):
+        counts.append(0)
+        response = client.get(url, headers=headers or {})
+        assert response.status_code == status
+        return counts[-1]
+
+    yield count
+    sa.event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+def test_lists_cost_the_same_statements_at_page_size_1_and_100(client, count_statements, collection):
+    one = count_statements(client, f"/api/v1/{collection}?page_size=1")
+    hundred = count_statements(client, f"/api/v1/{collection}?page_size=100")
+    assert one == hundred
+    assert one <= 7
+
+
+def test_filtered_and_searched_lists_and_search_are_bounded(client, count_statements):
+    assert count_statements(client, "/api/v1/therapies?q=cancer&page_size=1") == count_statements(
+        client, "/api/v1/therapies?q=cancer&page_size=100"
+    )
+    assert count_statements(client, "/api/v1/search?q=cancer&page_size=1") == count_statements(
+        client, "/api/v1/search?q=cancer&page_size=100"
+    )
+    assert count_statements(client, "/api/v1/faqs?topic=basics&page_size=100") <= 7
+
+
+def test_items_cost_the_same_however_many_links_they_have(client, count_statements):
+    many_links = count_statements(client, "/api/v1/therapies/checkpoint-inhibitors")
+    assert len(client.get("/api/v1/therapies/cytokines").json["indications"]) == 0
+    assert count_statements(client, "/api/v1/therapies/cytokines") == many_links
+    assert many_links <= 6
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/therapies", "/api/v1/therapies/checkpoint-inhibitors", "/api/v1/search?q=PD-1"]
+)
+def test_a_304_costs_one_statement(client, count_statements, url):
+    etag = client.get(url).headers["ETag"]
+    assert count_statements(client, url, headers={"If-None-Match": etag}, status=304) == 1

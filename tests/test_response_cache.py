@@ -1,0 +1,84 @@
+"""The response cache: anonymous reads served from memory, never stale, never for a token, bounded."""
+
+import pytest
+import sqlalchemy as sa
+
+from service.extensions import db
+from service.response_cache import CachedResponse, ResponseCache
+from tests.conftest import make_app
+
+
+@pytest.fixture
+def statements(app):
+    counts = [0]
+
+    def count(*_args):
+        counts[0] += 1
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    yield counts
+    sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def test_a_repeated_anonymous_read_is_served_from_memory_with_one_tiny_query(client, statements):
+    first = client.get("/api/v1/therapies?page_size=3")
+    statements[0] = 0
+    again = client.get("/api/v1/therapies?page_size=3")
+    assert statements[0] == 1  # the content generation
+    assert again.data == first.data
+    for header in ("ETag", "X-Pagination", "Link", "Content-Type"):
+        assert again.headers[header] == first.headers[header]
+    assert again.headers["Cache-Control"] == "public, max-age=60"
+    assert (
+        client.get(
+            "/api/v1/therapies?page_size=3", headers={"If-None-Match": first.headers["ETag"]}
+        ).status_code
+        == 304
+    )
+
+
+def test_a_write_makes_every_cached_response_stale(client, editor):
+    url = "/api/v1/therapies/cytokines"
+    before = client.get(url)
+    etag = client.get(url, headers=editor).headers["ETag"]
+    client.patch(url, json={"summary": "Fresh."}, headers=editor | {"If-Match": etag})
+    after = client.get(url)
+    assert after.json["summary"] == "Fresh."
+    assert after.headers["ETag"] != before.headers["ETag"]
+
+
+def test_another_instance_sees_a_write_at_once(app, client, editor):
+    # Two workers or two servers: their caches key on the generation kept in the database.
+    other = make_app(app.config["SETTINGS"].database_url).test_client()
+    assert other.get("/api/v1/faqs/what-is-immunotherapy").status_code == 200
+    etag = client.get("/api/v1/faqs/what-is-immunotherapy").headers["ETag"]
+    client.delete("/api/v1/faqs/what-is-immunotherapy", headers=editor | {"If-Match": etag})
+    assert other.get("/api/v1/faqs/what-is-immunotherapy").status_code == 404
+    with other.application.app_context():
+        db.engine.dispose()
+
+
+def test_reads_with_a_token_are_never_cached(client, editor):
+    client.get("/api/v1/faqs?status=any", headers=editor)
+    assert client.get("/api/v1/faqs?status=any").status_code == 401
+    draft = client.post("/api/v1/faqs", json={"question": "Draft?", "answer": "Yes."}, headers=editor)
+    assert client.get(draft.headers["Location"]).status_code == 404
+
+
+def test_the_cache_is_bounded_in_entries_and_bytes():
+    cache = ResponseCache(max_entries=3, max_bytes=800)
+    for number in range(5):
+        cache.put(("k", number), CachedResponse(b"x" * 50, (), None))
+    assert len(cache) == 3 and cache.get(("k", 0)) is None and cache.get(("k", 4)) is not None
+    cache.put(("big",), CachedResponse(b"x" * 101, (), None))  # over an eighth of the bytes: not kept
+    assert cache.get(("big",)) is None
+    for number in range(3):
+        cache.put(("m", number), CachedResponse(b"x" * 100, (), None))
+    assert cache.bytes <= 800
+
+
+def test_the_cache_can_be_turned_off(uncached_app):
+    assert "response_cache" not in uncached_app.extensions
+    assert uncached_app.test_client().get("/api/v1/therapies").status_code == 200

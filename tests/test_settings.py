@@ -1,0 +1,24 @@
+"""Settings come from environment variables, with defaults that need none."""
+
+import pytest
+
+from service.settings import DEFAULT_SQLITE_PATH, Settings
+
+
+def test_defaults_serve_sqlite_under_instance_on_port_8000():
+    settings = Settings.from_env({})
+    assert settings.database_url == f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    assert DEFAULT_SQLITE_PATH.parent.name == "instance"
+    assert (settings.host, settings.port, settings.log_level) == ("127.0.0.1", 8000, "INFO")
+
+
+def test_postgres_urls_are_given_the_psycopg_driver():
+    settings = Settings.from_env({"DATABASE_URL": "postgres://u@db:5432/content", "PORT": "9000"})
+    assert settings.database_url == "postgresql+psycopg://u@db:5432/content"
+    assert settings.port == 9000
+    assert not settings.is_sqlite
+
+
+def test_a_port_that_is_not_a_number_stops_the_start():
+    with pytest.raises(SystemExit, match="PORT"):
+        Settings.from_env({"PORT": "eighty"})

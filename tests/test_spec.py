@@ -1,0 +1,118 @@
+"""The OpenAPI spec: valid, complete, snapshotted, and never losing anything of v1."""
+
+import json
+import warnings
+
+from openapi_spec_validator import validate
+
+from service.settings import PROJECT_ROOT
+
+SNAPSHOT = PROJECT_ROOT / "docs" / "openapi.json"
+BASELINE = PROJECT_ROOT / "docs" / "openapi-v1-baseline.json"
+METHODS = {"get", "post", "put", "patch", "delete"}
+SECURED_STATUSES = {"401", "403"}
+
+
+def served(client) -> dict:
+    return client.get("/api/v1/openapi.json").json
+
+
+def operations(spec: dict):
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method in METHODS:
+                yield path, method, operation
+
+
+def test_the_spec_is_valid_openapi(client):
+    spec = served(client)
+    assert spec["openapi"].startswith("3.1")
+    validate(spec)
+
+
+def test_the_spec_builds_without_apispec_warnings(app):
+    # Duplicate schema names and unresolvable fields show as warnings while the spec is built.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert app.test_client().get("/api/v1/openapi.json").status_code == 200
+
+
+def test_every_operation_is_described_and_every_write_secured(client):
+    spec = served(client)
+    tags = {tag["name"]: tag for tag in spec["tags"]}
+    assert all(tag.get("description") for tag in tags.values())
+    for path, method, operation in operations(spec):
+        where = f"{method.upper()} {path}"
+        assert operation.get("summary") and operation.get("description"), where
+        assert set(operation["tags"]) <= set(tags), where
+        for parameter in operation.get("parameters", []):
+            if "$ref" not in parameter:
+                assert parameter.get("description"), (where, parameter["name"])
+        if method != "get" or path.startswith(("/api/v1/tokens", "/api/v1/auth")) or "revisions" in path:
+            assert operation.get("security") == [{"bearerAuth": []}], where
+            assert set(operation["responses"]) >= SECURED_STATUSES, where
+        if not path.startswith("/api/v1/tokens") and (
+            method in ("put", "patch", "delete") or path.endswith("/restore")
+        ):
+            refs = [parameter.get("$ref", "") for parameter in operation.get("parameters", [])]
+            assert "#/components/parameters/IfMatch" in refs, where
+            assert {"412", "428"} <= set(operation["responses"]), where
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": spec["components"]["securitySchemes"]["bearerAuth"]["description"],
+    }
+
+
+def test_every_schema_field_is_described(client):
+    for name, schema in served(client)["components"]["schemas"].items():
+        for field, definition in schema.get("properties", {}).items():
+            assert definition.get("description") or "$ref" in definition, (
+                name,
+                field,
+            )
+
+
+def test_errors_are_documented_as_problem_json(client):
+    responses = served(client)["components"]["responses"]
+    for name in ("NOT_FOUND", "UNPROCESSABLE_ENTITY", "PRECONDITION_FAILED", "SERVICE_UNAVAILABLE"):
+        assert list(responses[name]["content"]) == ["application/problem+json"]
+    assert "Retry-After" in responses["SERVICE_UNAVAILABLE"]["headers"]
+    assert "content" not in responses["NOT_MODIFIED"]
+
+
+def test_the_served_spec_is_the_committed_snapshot(client):
+    # After an API change, `make spec` rewrites docs/openapi.json: the change becomes a reviewed diff.
+    assert served(client) == json.loads(SNAPSHOT.read_text()), "Run `make spec` and review the diff."
+
+
+def _contract(spec: dict) -> set[tuple]:
+    """Everything of the API a client may depend on: paths, parameters, statuses, schema fields."""
+    facts = set()
+    for path, method, operation in operations(spec):
+        facts.add(("operation", path, method))
+        for parameter in operation.get("parameters", []):
+            facts.add(
+                ("parameter", path, method, parameter.get("$ref") or (parameter["in"], parameter["name"]))
+            )
+        for status in operation["responses"]:
+            facts.add(("status", path, method, status))
+    for name, schema in spec["components"]["schemas"].items():
+        facts.add(("schema", name))
+        for field in schema.get("properties", {}):
+            facts.add(("field", name, field))
+    return facts
+
+
+def test_nothing_of_v1_is_removed_or_renamed(client):
+    missing = _contract(json.loads(BASELINE.read_text())) - _contract(served(client))
+    assert not missing, f"A breaking change to v1 (it needs /api/v2): {sorted(missing)[:10]}"
+
+
+def test_the_contract_check_catches_a_removal(client):
+    spec = served(client)
+    del spec["paths"]["/api/v1/search"]
+    spec["components"]["schemas"]["Therapy"]["properties"].pop("summary")
+    missing = _contract(served(client)) - _contract(spec)
+    assert ("operation", "/api/v1/search", "get") in missing
+    assert ("field", "Therapy", "summary") in missing
