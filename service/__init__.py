@@ -1,9 +1,8 @@
 """The immunotherapy content service: curated, source-cited content served as versioned JSON."""
 
-import logging
-
 from flask import Flask
 
+from service.request_log import configure_logging
 from service.settings import PROJECT_ROOT, Settings
 
 
@@ -19,7 +18,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def configure(app: Flask, settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     app.config.update(
         SQLALCHEMY_DATABASE_URI=settings.database_url,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": not settings.is_sqlite},
@@ -38,20 +37,33 @@ def configure(app: Flask, settings: Settings) -> None:
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     from service.database import configure_sqlite
     from service.errors import register_error_handlers
     from service.extensions import api, cors, db, migrate
     from service.http import check_requests, register_caching_headers
+    from service.rate_limits import register_rate_limits
+    from service.request_log import RequestLogMiddleware
     from service.response_cache import register_response_cache
+    from service.security import register_security_headers
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     api.init_app(app)
     register_error_handlers(app)
     check_requests(app)
-    # Before the caching headers: after-request hooks run in reverse, so it stores complete responses.
+    # The WSGI layers in front of Flask, innermost first: each call wraps the ones before it.
+    # The cache comes before the caching headers too: after-request hooks run in reverse, so it
+    # stores complete responses.
     register_response_cache(app, settings.response_cache_entries, settings.response_cache_bytes)
+    register_rate_limits(app, settings)
+    if settings.trusted_proxies:
+        count = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+    app.wsgi_app = RequestLogMiddleware(app.wsgi_app)
     register_caching_headers(app)
+    register_security_headers(app)
     # Reads are open to every origin; apps may read the validators and the paging headers.
     cors.init_app(
         app,

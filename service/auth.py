@@ -13,6 +13,7 @@ from flask_smorest import abort
 from service.api.openapi import documented
 from service.extensions import db
 from service.models import ApiToken, utcnow
+from service.request_log import TOKEN_NAME_ENVIRON_KEY
 
 # What each role may do, by the least role a route needs.
 ROLE_RANK = {"editor": 1, "admin": 2}
@@ -79,6 +80,7 @@ def _authenticate() -> ApiToken | None:
     # The lookup is by hash, so timing says nothing about the secret; compare in constant time anyway.
     if token is None or not hmac.compare_digest(token.token_hash, digest) or not is_active(token):
         abort(401, message="The token is unknown, revoked or expired.", headers=WWW_AUTHENTICATE)
+    request.environ[TOKEN_NAME_ENVIRON_KEY] = token.name
     return token
 
 

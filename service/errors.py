@@ -7,10 +7,12 @@ from http import HTTPStatus
 
 import marshmallow as ma
 import psycopg
-from flask import Flask, Response
+from flask import Flask, Response, request
 from flask_smorest import Api
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from service.request_log import REQUEST_ID_ENVIRON_KEY
 
 PROBLEM_MIMETYPE = "application/problem+json"
 # How long a client should wait before retrying when the database cannot be reached.
@@ -90,7 +92,11 @@ def register_error_handlers(app: Flask) -> None:
     def database_unavailable(error: DBAPIError) -> Response:
         if not _is_connection_problem(error):
             return unexpected_error(error)
-        log.error("database unavailable", exc_info=error)
+        log.error(
+            "database unavailable",
+            exc_info=error,
+            extra={"request_id": request.environ.get(REQUEST_ID_ENVIRON_KEY)},
+        )
         return problem_response(
             ServiceUnavailable.code,
             "The database cannot be reached; try again shortly.",
@@ -105,8 +111,12 @@ def register_error_handlers(app: Flask) -> None:
     # HTTP exceptions go to ProblemApi.handle_http_exception, the more specific handler.
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> Response:
-        log.error("unhandled error", exc_info=error)
-        return problem_response(InternalServerError.code, "The server failed to answer; the error is logged.")
+        # The trace stays in the log; the client gets the id to report it by.
+        request_id = request.environ.get(REQUEST_ID_ENVIRON_KEY)
+        log.error("unhandled error", exc_info=error, extra={"request_id": request_id})
+        return problem_response(
+            InternalServerError.code, f"The server failed to answer; the error is logged as {request_id}."
+        )
 
 
 def _is_connection_problem(error: DBAPIError) -> bool:

@@ -5,6 +5,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from limits import parse_many
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "instance" / "immunotherapy.db"
 
@@ -19,6 +21,14 @@ class Settings:
     # The in-process cache of anonymous GET responses, per worker; 0 turns it off.
     response_cache_entries: int = 2048
     response_cache_bytes: int = 32 * 1024 * 1024
+    # Rate limits (see the README): budgets kept in memory per worker, or shared through Redis.
+    ratelimit_enabled: bool = True
+    ratelimit_storage_uri: str = "memory://"
+    ratelimit_anonymous: str = "300/minute"
+    ratelimit_writes: str = "60/minute"
+    ratelimit_auth_failures: str = "10/minute"
+    # How many proxies in front set X-Forwarded-For: the client address is read past them.
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -32,6 +42,12 @@ class Settings:
             seed_dir=Path(env.get("SEED_DIR") or defaults.seed_dir),
             response_cache_entries=_int(env, "RESPONSE_CACHE_ENTRIES", defaults.response_cache_entries),
             response_cache_bytes=_int(env, "RESPONSE_CACHE_BYTES", defaults.response_cache_bytes),
+            ratelimit_enabled=_bool(env, "RATELIMIT_ENABLED", defaults.ratelimit_enabled),
+            ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI") or defaults.ratelimit_storage_uri,
+            ratelimit_anonymous=_limit(env, "RATELIMIT_ANONYMOUS", defaults.ratelimit_anonymous),
+            ratelimit_writes=_limit(env, "RATELIMIT_WRITES", defaults.ratelimit_writes),
+            ratelimit_auth_failures=_limit(env, "RATELIMIT_AUTH_FAILURES", defaults.ratelimit_auth_failures),
+            trusted_proxies=_int(env, "TRUSTED_PROXIES", defaults.trusted_proxies),
         )
 
     @property
@@ -55,3 +71,23 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise SystemExit(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = (env.get(name) or "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SystemExit(f"{name} must be true or false, not {value!r}")
+
+
+def _limit(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name) or default
+    try:
+        parse_many(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be a rate limit such as '60/minute', not {value!r}") from None
+    return value

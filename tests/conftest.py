@@ -22,8 +22,9 @@ class Backend:
 
 
 def make_app(database_url: str, **settings) -> Flask:
-    defaults = Settings.from_env({})
-    return create_app(replace(defaults, database_url=database_url, log_level="WARNING", **settings))
+    # The tests send hundreds of requests from one address: the rate limits' own tests turn them on.
+    defaults = replace(Settings.from_env({}), log_level="WARNING", ratelimit_enabled=False)
+    return create_app(replace(defaults, database_url=database_url, **settings))
 
 
 def upgrade_and_seed(app: Flask) -> None:
@@ -89,7 +90,7 @@ def app_context(app: Flask):
         yield
 
 
-def _token_headers(app: Flask, name: str, role: str) -> dict[str, str]:
+def token_headers(app: Flask, name: str, role: str) -> dict[str, str]:
     with app.app_context():
         _, secret = create_token(name, role)
     return {"Authorization": f"Bearer {secret}"}
@@ -98,10 +99,10 @@ def _token_headers(app: Flask, name: str, role: str) -> dict[str, str]:
 @pytest.fixture
 def editor(app: Flask) -> dict[str, str]:
     """Headers of an editor's token, named editor-ann."""
-    return _token_headers(app, "editor-ann", "editor")
+    return token_headers(app, "editor-ann", "editor")
 
 
 @pytest.fixture
 def admin(app: Flask) -> dict[str, str]:
     """Headers of an admin's token, named admin-bo."""
-    return _token_headers(app, "admin-bo", "admin")
+    return token_headers(app, "admin-bo", "admin")

@@ -1,6 +1,7 @@
 """Deployment: the compose file and the image are right by construction, and the entrypoint they
 run (bin/serve, the same as `make run`) really migrates, seeds and serves on both databases."""
 
+import json
 import os
 import re
 import socket
@@ -16,6 +17,7 @@ from service.settings import PROJECT_ROOT
 
 COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
 DOCKERFILE = (PROJECT_ROOT / "Dockerfile").read_text()
+THERAPY = "/api/v1/therapies/checkpoint-inhibitors"
 
 
 def test_compose_runs_the_api_on_postgres_16_and_redis_with_healthchecks():
@@ -62,23 +64,21 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_the_entrypoint_migrates_seeds_and_serves_on_an_empty_database(backend):
+def test_the_entrypoint_migrates_seeds_and_serves_on_an_empty_database(backend, tmp_path):
     database_url = backend.databases.empty()
     port = _free_port()
     env = os.environ | {
         "DATABASE_URL": database_url,
         "PORT": str(port),
         "WEB_CONCURRENCY": "1",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "INFO",
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
     }
-    server = subprocess.Popen(
-        [str(PROJECT_ROOT / "bin" / "serve")],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log_path = tmp_path / "serve.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [str(PROJECT_ROOT / "bin" / "serve")], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log
+        )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 90
@@ -91,9 +91,16 @@ def test_the_entrypoint_migrates_seeds_and_serves_on_an_empty_database(backend):
             except OSError:
                 assert time.monotonic() < deadline, "bin/serve did not become ready"
                 time.sleep(0.5)
-        with urllib.request.urlopen(f"{base}/api/v1/therapies/checkpoint-inhibitors") as response:
+        request = urllib.request.Request(f"{base}{THERAPY}", headers={"X-Request-ID": "deploy-check"})
+        with urllib.request.urlopen(request) as response:
             assert response.status == 200
+            assert response.headers["X-Request-ID"] == "deploy-check"
+            # The server may name itself, never Python or a version.
+            assert not re.search(r"python|\d", response.headers.get("Server", ""), re.I)
     finally:
         server.terminate()
         server.wait(timeout=30)
         backend.databases.drop(database_url)
+    lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
+    [logged] = [line for line in lines if line.get("request_id") == "deploy-check"]
+    assert (logged["method"], logged["path"], logged["status"]) == ("GET", THERAPY, 200)

@@ -65,7 +65,7 @@ REDOC_PAGE = f"""<!doctype html>
   <link rel="icon" href="/api/v1/docs/assets/favicon-32x32.png">
 </head>
 <body>
-  <redoc spec-url="{SPEC_URL}"></redoc>
+  <redoc spec-url="{SPEC_URL}" disable-telemetry="true"></redoc>
   <script type="module" src="/api/v1/docs/assets/redoc.standalone.js"></script>
 </body>
 </html>

@@ -2,7 +2,10 @@
 
 from http import HTTPStatus
 
+from apispec import BasePlugin
 from flask_smorest import Api
+
+from service.rate_limits import UNLIMITED_PATHS
 
 BEARER = [{"bearerAuth": []}]
 
@@ -98,6 +101,19 @@ def register_components(api: Api) -> None:
         spec.components.header(name, header)
     for name, parameter in PARAMETERS.items():
         spec.components.parameter(name, parameter["in"], parameter)
+    rate_limited = RateLimitedResponses()
+    rate_limited.init_spec(spec)
+    spec.plugins.append(rate_limited)
+
+
+class RateLimitedResponses(BasePlugin):
+    """Any operation may answer 429 (the rate limits), but the health checks, which are never limited."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs) -> None:
+        if path in UNLIMITED_PATHS:
+            return
+        for operation in (operations or {}).values():
+            operation.setdefault("responses", {}).setdefault("429", HTTPStatus(429).name)
 
 
 def response_component(status: HTTPStatus, problem_schema, problem_type: str) -> dict:

@@ -1,0 +1,66 @@
+"""Logs as JSON lines, and one line per request with its id, from the outermost WSGI layer.
+
+The layer wraps everything, the response cache included, so a read answered from the cache is
+logged like any other. A request's `X-Request-ID` is kept when it is a plain token (so a proxy's
+id follows the request through), otherwise one is made; either way the response echoes it.
+"""
+
+import logging
+import re
+import time
+import uuid
+
+from pythonjsonlogger.json import JsonFormatter
+from werkzeug.wsgi import ClosingIterator
+
+REQUEST_ID_ENVIRON_KEY = "service.request_id"
+# Set by authentication: the name of the request's token, never the token.
+TOKEN_NAME_ENVIRON_KEY = "service.token_name"
+# Anything else might forge log lines or hide in them.
+VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+log = logging.getLogger("service.requests")
+
+
+def configure_logging(level: str) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+    )
+    # Leaves a logging set-up made before (a test runner's, a server's) in place.
+    logging.basicConfig(handlers=[handler])
+    logging.getLogger().setLevel(level)
+
+
+class RequestLogMiddleware:
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        given = environ.get("HTTP_X_REQUEST_ID", "")
+        environ[REQUEST_ID_ENVIRON_KEY] = given if VALID_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        status = []
+
+        def start_response_with_id(status_line, headers, exc_info=None):
+            status.append(int(status_line.split(" ", 1)[0]))
+            headers = [*headers, ("X-Request-ID", environ[REQUEST_ID_ENVIRON_KEY])]
+            return start_response(status_line, headers, exc_info)
+
+        def log_request():
+            fields = {
+                "method": environ["REQUEST_METHOD"],
+                "path": environ.get("PATH_INFO", ""),
+                "status": status[-1] if status else None,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "request_id": environ[REQUEST_ID_ENVIRON_KEY],
+                "client": environ.get("REMOTE_ADDR"),
+            }
+            if TOKEN_NAME_ENVIRON_KEY in environ:
+                fields["token"] = environ[TOKEN_NAME_ENVIRON_KEY]
+            log.info("request", extra=fields)
+
+        return ClosingIterator(self.wsgi_app(environ, start_response_with_id), [log_request])

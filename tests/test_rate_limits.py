@@ -1,0 +1,117 @@
+"""Rate limits: anonymous requests per address (cached reads included), writes per token, refused
+tokens per address; 429 problem+json with Retry-After; health checks never limited; one budget for
+several instances through Redis."""
+
+import uuid
+
+import pytest
+import redis
+
+from service.extensions import db
+from service.settings import Settings
+from tests.conftest import make_app, token_headers
+
+THERAPY = "/api/v1/therapies/checkpoint-inhibitors"
+REDIS_URI = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def limited(backend):
+    """Apps with rate limits on, on one fresh copy of the seeded database."""
+    url = backend.databases.copy(backend.template_url)
+    apps = []
+
+    def make(**limits):
+        app = make_app(url, ratelimit_enabled=True, **limits)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+    backend.databases.drop(url)
+
+
+def _from(address: str) -> dict:
+    return {"REMOTE_ADDR": address}
+
+
+def _assert_too_many(response):
+    assert response.status_code == 429
+    assert response.mimetype == "application/problem+json"
+    assert response.json["status"] == 429
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+
+
+def test_anonymous_requests_are_limited_per_address_cached_or_not(limited):
+    client = limited(ratelimit_anonymous="3/minute").test_client()
+    for _ in range(3):
+        assert client.get(THERAPY, environ_base=_from("10.0.0.1")).status_code == 200
+    response = client.get(THERAPY, environ_base=_from("10.0.0.1"))
+    _assert_too_many(response)
+    # A browser app must be able to read the refusal.
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert client.get(THERAPY, environ_base=_from("10.0.0.2")).status_code == 200
+
+
+def test_health_checks_are_never_limited(limited):
+    client = limited(ratelimit_anonymous="1/minute", ratelimit_auth_failures="1/minute").test_client()
+    bad_token = {"Authorization": "Bearer not-a-token"}
+    client.get(THERAPY)
+    client.get(THERAPY, headers=bad_token)
+    assert client.get(THERAPY).status_code == 429
+    for path in ("/healthz", "/readyz"):
+        for _ in range(5):
+            assert client.get(path).status_code == 200
+            assert client.get(path, headers=bad_token).status_code == 200
+
+
+def test_writes_are_limited_per_token(limited):
+    app = limited(ratelimit_writes="2/minute")
+    client = app.test_client()
+    editor = token_headers(app, "editor-limited", "editor")
+    other = token_headers(app, "editor-other", "editor")
+    # Without If-Match a write is refused (428), but it is a write all the same.
+    for _ in range(2):
+        assert client.patch(THERAPY, json={"summary": "x"}, headers=editor).status_code == 428
+    _assert_too_many(client.patch(THERAPY, json={"summary": "x"}, headers=editor))
+    assert client.patch(THERAPY, json={"summary": "x"}, headers=other).status_code == 428
+    # Reads with the same token are not writes.
+    assert client.get(THERAPY, headers=editor).status_code == 200
+
+
+def test_a_burst_of_refused_tokens_locks_the_address_out(limited):
+    app = limited(ratelimit_auth_failures="3/minute")
+    client = app.test_client()
+    good = token_headers(app, "editor-good", "editor")
+    for attempt in range(3):
+        bad = {"Authorization": f"Bearer guess-{attempt}"}
+        assert client.get(THERAPY, headers=bad, environ_base=_from("10.0.0.9")).status_code == 401
+    _assert_too_many(
+        client.get(THERAPY, headers={"Authorization": "Bearer guess-4"}, environ_base=_from("10.0.0.9"))
+    )
+    # Even a right guess from that address must wait: a brute force learns nothing more.
+    _assert_too_many(client.get(THERAPY, headers=good, environ_base=_from("10.0.0.9")))
+    # An editor elsewhere works on, and so do anonymous reads from the locked address.
+    assert client.get(THERAPY, headers=good, environ_base=_from("10.0.0.10")).status_code == 200
+    assert client.get(THERAPY, environ_base=_from("10.0.0.9")).status_code == 200
+
+
+def test_two_instances_share_one_budget_through_redis(limited):
+    first = limited(ratelimit_anonymous="4/minute", ratelimit_storage_uri=REDIS_URI).test_client()
+    second = limited(ratelimit_anonymous="4/minute", ratelimit_storage_uri=REDIS_URI).test_client()
+    # An address of its own, so that no earlier run's budget is spent.
+    address = f"fd00::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
+    for client in (first, second, first, second):
+        assert client.get(THERAPY, environ_base=_from(address)).status_code == 200
+    _assert_too_many(first.get(THERAPY, environ_base=_from(address)))
+    _assert_too_many(second.get(THERAPY, environ_base=_from(address)))
+    # The budget is in Redis, not in either process.
+    assert any(address in key.decode() for key in redis.Redis.from_url(REDIS_URI).scan_iter("*anonymous*"))
+
+
+def test_limits_are_on_by_default_and_a_bad_limit_stops_the_start():
+    assert Settings.from_env({}).ratelimit_enabled
+    with pytest.raises(SystemExit, match="RATELIMIT_WRITES"):
+        Settings.from_env({"RATELIMIT_WRITES": "lots"})
