@@ -233,6 +233,11 @@ def free_port() -> int:
 _servers: list[subprocess.Popen] = []
 
 
+# The service as `make run` runs it: a line of log per request, and its rate limits on, with a
+# budget one load generator's address cannot spend.
+SERVICE_ENV = {"LOG_LEVEL": "INFO", "RATELIMIT_ANONYMOUS": "1000000/second"}
+
+
 @contextmanager
 def serve(server: str, app: str, workers: int, env: dict[str, str]):
     """The service (`app="service"`) or the floor under gunicorn or granian, on a free port."""
@@ -254,6 +259,7 @@ def serve(server: str, app: str, workers: int, env: dict[str, str]):
             "LOG_LEVEL": "WARNING",
             "PYTHONPATH": str(ROOT),
         }
+        | (SERVICE_ENV if app == "service" else {})
     )
     process = subprocess.Popen(
         command, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

@@ -4,29 +4,43 @@ import pytest
 import sqlalchemy as sa
 
 from service.extensions import db
+from service.queries import GENERATION_SQL
 from service.response_cache import CachedResponse, ResponseCache
 from tests.conftest import make_app
 
 
 @pytest.fixture
-def statements(app):
-    counts = [0]
+def database_use(app):
+    """What reaches the database: statements made through SQLAlchemy and connections taken from the
+    pool (the cache reads the generation on the pooled driver connection, below SQLAlchemy's
+    statement events); on SQLite, every statement the driver runs, by its own trace hook."""
+    use = {"statements": 0, "checkouts": 0, "driver_sql": []}
 
-    def count(*_args):
-        counts[0] += 1
+    def count_statement(*_args):
+        use["statements"] += 1
+
+    def count_checkout(dbapi_connection, *_args):
+        use["checkouts"] += 1
+        if hasattr(dbapi_connection, "set_trace_callback"):
+            dbapi_connection.set_trace_callback(use["driver_sql"].append)
 
     with app.app_context():
         engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    yield counts
-    sa.event.remove(engine, "before_cursor_execute", count)
+    sa.event.listen(engine, "before_cursor_execute", count_statement)
+    sa.event.listen(engine.pool, "checkout", count_checkout)
+    yield use
+    sa.event.remove(engine, "before_cursor_execute", count_statement)
+    sa.event.remove(engine.pool, "checkout", count_checkout)
 
 
-def test_a_repeated_anonymous_read_is_served_from_memory_with_one_tiny_query(client, statements):
+def test_a_repeated_anonymous_read_is_served_from_memory_with_one_tiny_query(backend, client, database_use):
     first = client.get("/api/v1/therapies?page_size=3")
-    statements[0] = 0
+    database_use.update(statements=0, checkouts=0, driver_sql=[])
     again = client.get("/api/v1/therapies?page_size=3")
-    assert statements[0] == 1  # the content generation
+    # One connection, used for the content generation alone: no view, no serialization.
+    assert (database_use["statements"], database_use["checkouts"]) == (0, 1)
+    if backend.name == "sqlite":
+        assert database_use["driver_sql"] == [GENERATION_SQL]
     assert again.data == first.data
     for header in ("ETag", "X-Pagination", "Link", "Content-Type"):
         assert again.headers[header] == first.headers[header]
