@@ -1,10 +1,14 @@
-"""Command-line tasks: `flask seed` and `flask tokens`."""
+"""Command-line tasks: `flask seed`, `flask tokens` and `flask check`."""
+
+import sqlite3
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.engine import make_url
 
 from service.auth import TokenError, create_token, is_active, list_tokens, revoke_token
+from service.consistency import check_consistency
 from service.models import ROLES
 from service.seeding import SeedError, load_seed, load_synthetic
 
@@ -70,3 +74,37 @@ def revoke_token_command(name: str) -> None:
     except TokenError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Revoked {name!r}.")
+
+
+@click.command("check")
+@with_appcontext
+def check_command() -> None:
+    """Verify that every item's versions, revisions and search index agree (exit 1 if not)."""
+    problems = check_consistency()
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} inconsistencies found.")
+    click.echo("consistent: every item's versions, revisions and search index agree")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_command(path: str) -> None:
+    """Copy the SQLite database to PATH, safely while the service runs (PostgreSQL: use pg_dump)."""
+    settings = current_app.config["SETTINGS"]
+    if not settings.is_sqlite:
+        raise click.ClickException(
+            "This database is PostgreSQL: back it up with pg_dump --format=custom (see the README)."
+        )
+    # SQLite's online backup: a consistent copy, even of a database in WAL mode under writes.
+    source = sqlite3.connect(make_url(settings.database_url).database)
+    target = sqlite3.connect(path)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    click.echo(f"backed up to {path}")

@@ -9,12 +9,18 @@ writes a revision with a full snapshot and updates the search index.
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from service import search
 from service.content import KINDS, ContentKind, kind_of, snapshot
-from service.errors import ContentConflict, InvalidContent, StaleVersion
+from service.errors import (
+    CommitOutcomeUnknown,
+    ContentConflict,
+    InvalidContent,
+    StaleVersion,
+    is_connection_problem,
+)
 from service.extensions import db
 from service.models import (
     Citation,
@@ -211,5 +217,11 @@ def _save(
     )
     search.index_item(item)
     if commit:
-        session.commit()
+        try:
+            session.commit()
+        except DBAPIError as error:
+            session.rollback()
+            if is_connection_problem(error):
+                raise CommitOutcomeUnknown from error
+            raise
     return item

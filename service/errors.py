@@ -90,16 +90,27 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DBAPIError)
     def database_unavailable(error: DBAPIError) -> Response:
-        if not _is_connection_problem(error):
+        if not is_connection_problem(error):
             return unexpected_error(error)
         log.error(
             "database unavailable",
             exc_info=error,
             extra={"request_id": request.environ.get(REQUEST_ID_ENVIRON_KEY)},
         )
+        detail = "The database cannot be reached; try again shortly."
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            detail = "The database cannot be reached: nothing was saved; send the change again shortly."
+        return problem_response(
+            ServiceUnavailable.code, detail, headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+        )
+
+    @app.errorhandler(CommitOutcomeUnknown)
+    def commit_outcome_unknown(error: CommitOutcomeUnknown) -> Response:
+        log.error("database lost during a commit", exc_info=error, extra={"request_id": _request_id()})
         return problem_response(
             ServiceUnavailable.code,
-            "The database cannot be reached; try again shortly.",
+            "The database was lost while the change was being saved: it may or may not be saved. "
+            "Read the item again (its version and ETag tell) before you send the change again.",
             headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
         )
 
@@ -112,14 +123,18 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> Response:
         # The trace stays in the log; the client gets the id to report it by.
-        request_id = request.environ.get(REQUEST_ID_ENVIRON_KEY)
+        request_id = _request_id()
         log.error("unhandled error", exc_info=error, extra={"request_id": request_id})
         return problem_response(
             InternalServerError.code, f"The server failed to answer; the error is logged as {request_id}."
         )
 
 
-def _is_connection_problem(error: DBAPIError) -> bool:
+def _request_id() -> str | None:
+    return request.environ.get(REQUEST_ID_ENVIRON_KEY)
+
+
+def is_connection_problem(error: DBAPIError) -> bool:
     """A database out of reach or busy (503), as against a fault in the query or the schema (500)."""
     if error.connection_invalidated:
         return True
@@ -128,6 +143,10 @@ def _is_connection_problem(error: DBAPIError) -> bool:
         message = str(original)
         return any(words in message for words in ("database is locked", "unable to open", "disk I/O"))
     return isinstance(original, psycopg.OperationalError | psycopg.InterfaceError)
+
+
+class CommitOutcomeUnknown(Exception):
+    """The connection was lost while a write was committing: the database may or may not have it."""
 
 
 class ContentError(Exception):

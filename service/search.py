@@ -59,6 +59,13 @@ def index_item(item: ContentItem) -> None:
     )
 
 
+def search_index_rows() -> dict[int, tuple[str, str]]:
+    """The whole index, item id to (title, body): what `flask check` compares with the items."""
+    id_column = "rowid" if _is_sqlite() else "item_id"
+    rows = db.session.execute(sa.text(f"SELECT {id_column}, title, body FROM search_index"))
+    return {item_id: (title, body) for item_id, title, body in rows}
+
+
 def _is_sqlite() -> bool:
     return db.session.get_bind().dialect.name == "sqlite"
 

@@ -2,10 +2,10 @@
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from service import queries
+from service.api.blueprint import Blueprint
 from service.api.openapi import VALIDATOR_HEADERS, documented
 from service.content import KINDS
 from service.http import list_etag, not_modified

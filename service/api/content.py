@@ -9,10 +9,11 @@ from datetime import datetime
 
 from flask import redirect, request, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from werkzeug.http import http_date
 
 from service import queries
+from service.api.blueprint import Blueprint
 from service.api.openapi import CREATED_HEADERS, ITEM_HEADERS, LIST_HEADERS, VALIDATOR_HEADERS, documented
 from service.auth import current_token, require_role
 from service.content import ContentKind

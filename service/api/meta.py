@@ -4,9 +4,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields
 
+from service.api.blueprint import Blueprint
 from service.api.openapi import VALIDATOR_HEADERS, documented
 from service.content import KINDS
 from service.extensions import db

@@ -2,10 +2,10 @@
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields
 
 from service import queries
+from service.api.blueprint import Blueprint
 from service.api.openapi import LIST_HEADERS, documented
 from service.content import kind_of
 from service.http import list_etag, not_modified, pagination_headers

@@ -1,9 +1,10 @@
 """Routes of the source documents the content was drawn from (read-only)."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from service import queries
+from service.api.blueprint import Blueprint
 from service.api.openapi import LIST_HEADERS, VALIDATOR_HEADERS, documented
 from service.http import PageArgsSchema, pagination_headers
 from service.schemas import SourceSchema

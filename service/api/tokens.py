@@ -2,9 +2,10 @@
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import fields, validate
 
+from service.api.blueprint import Blueprint
 from service.api.openapi import documented
 from service.auth import (
     TokenError,

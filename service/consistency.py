@@ -1,0 +1,63 @@
+"""`flask check`: the invariants every write keeps, verified over the whole database.
+
+For every content item: its revisions are versions 1 to its current version, none missing; the
+newest revision's snapshot is the item as it stands (but for its links, which a write to the item
+at their other end changes too, and records there); the search index holds exactly its current
+text. A write that was cut off (a killed worker, a lost connection) must leave all of these
+true, since each write is one transaction.
+"""
+
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+
+from service.content import KINDS, ContentKind, snapshot
+from service.extensions import db
+from service.models import Revision
+from service.queries import load_options
+from service.search import document, search_index_rows
+
+ALL_STATUSES = ("draft", "published", "archived")
+
+
+def check_consistency() -> list[str]:
+    """Every broken invariant, one line each; an empty list when the content is consistent."""
+    version = Revision.version
+    versions = sa.select(Revision.item_id, sa.func.count(), sa.func.min(version), sa.func.max(version))
+    revisions = {
+        item_id: (count, lowest, highest)
+        for item_id, count, lowest, highest in db.session.execute(versions.group_by(Revision.item_id))
+    }
+    indexed = search_index_rows()
+    problems = []
+    seen = set()
+    for kind, item, newest in _items_with_newest_revision():
+        seen.add(item.id)
+        name = f"{item.type} {item.slug!r}"
+        found = revisions.get(item.id)
+        if found != (item.version, 1, item.version):
+            problems.append(f"{name}: version {item.version}, but revisions (count, first, last) {found}")
+        if newest is None or _unlinked(newest.snapshot, kind) != _unlinked(snapshot(item), kind):
+            problems.append(f"{name}: the revision of version {item.version} is not the item as it stands")
+        if indexed.get(item.id) != document(item):
+            problems.append(f"{name}: the search index does not hold its current text")
+    problems += [f"search index row {item_id} belongs to no item" for item_id in indexed.keys() - seen]
+    return problems
+
+
+def _unlinked(state: dict, kind: ContentKind) -> dict:
+    return {name: value for name, value in state.items() if name not in kind.links}
+
+
+def _items_with_newest_revision() -> Iterator[tuple]:
+    for kind in KINDS.values():
+        model = kind.model
+        newest = (Revision.item_id == model.id) & (Revision.version == model.version)
+        query = (
+            sa.select(model, Revision)
+            .outerjoin(Revision, newest)
+            .options(*load_options(kind, ALL_STATUSES))
+            .order_by(model.id)
+        )
+        for item, revision in db.session.execute(query).tuples():
+            yield kind, item, revision

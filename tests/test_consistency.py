@@ -1,0 +1,163 @@
+"""`flask check` finds every broken invariant, and a worker killed in a burst of writes breaks none."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from service.consistency import check_consistency
+from service.extensions import db
+from service.settings import PROJECT_ROOT
+from tests.conftest import make_app, token_headers
+
+THERAPY = "/api/v1/therapies/checkpoint-inhibitors"
+
+
+def _check(app) -> tuple[int, str]:
+    result = app.test_cli_runner().invoke(args=["check"])
+    return result.exit_code, result.output
+
+
+def test_the_seeded_and_edited_content_is_consistent(app, client, editor):
+    etag = client.get(THERAPY, headers=editor).headers["ETag"]
+    changed = client.patch(THERAPY, json={"summary": "Changed once."}, headers=editor | {"If-Match": etag})
+    client.post(f"{THERAPY}/revisions/1/restore", headers=editor | {"If-Match": changed.headers["ETag"]})
+    assert _check(app) == (0, "consistent: every item's versions, revisions and search index agree\n")
+
+
+@pytest.mark.parametrize(
+    ("damage", "found"),
+    [
+        ("DELETE FROM revisions WHERE version = 1 AND item_id = {id}", "but revisions"),
+        ("UPDATE therapies SET summary = 'Written around the editing path.' WHERE id = {id}", "not the item"),
+        ("UPDATE content_items SET version = version + 1 WHERE id = {id}", "but revisions"),
+        ("DELETE FROM search_index WHERE {index_id} = {id}", "search index does not hold"),
+    ],
+)
+def test_each_broken_invariant_is_reported(backend, app, damage, found):
+    index_id = "rowid" if backend.name == "sqlite" else "item_id"
+    with app.app_context():
+        item_id = db.session.scalar(
+            sa.text("SELECT id FROM content_items WHERE slug = 'checkpoint-inhibitors'")
+        )
+        db.session.execute(sa.text(damage.format(id=item_id, index_id=index_id)))
+        db.session.commit()
+        problems = check_consistency()
+    assert any(found in problem and "checkpoint-inhibitors" in problem for problem in problems), problems
+    exit_code, output = _check(app)
+    assert exit_code == 1 and found in output
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _request(method: str, url: str, headers: dict, body: dict | None = None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, None
+
+
+def test_a_worker_killed_in_a_burst_of_writes_leaves_everything_consistent(backend):
+    url = backend.databases.copy(backend.template_url)
+    app = make_app(url)
+    editor = token_headers(app, "editor-burst", "editor")
+    port = _free_port()
+    env = os.environ | {
+        "DATABASE_URL": url,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        "LOG_LEVEL": "WARNING",
+        "RATELIMIT_ENABLED": "false",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    server = subprocess.Popen(
+        ["gunicorn", "--config", "gunicorn.conf.py", "service:create_app()"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    slugs = ["checkpoint-inhibitors", "car-t-cell-therapy", "cytokines", "cancer-vaccines"]
+    saved = []  # (slug, version, summary) of every write the service acknowledged
+    try:
+        deadline = time.monotonic() + 60
+        while _request_ok(f"{base}/readyz") is False:
+            assert time.monotonic() < deadline and server.poll() is None, "gunicorn did not start"
+            time.sleep(0.3)
+
+        def write_many(slug: str) -> None:
+            for n in range(25):
+                try:
+                    status, headers, _ = _request("GET", f"{base}/api/v1/therapies/{slug}", editor)
+                    if status != 200:
+                        continue
+                    summary = f"{slug} burst write {n}."
+                    status, _, body = _request(
+                        "PATCH",
+                        f"{base}/api/v1/therapies/{slug}",
+                        editor | {"If-Match": headers["ETag"]},
+                        {"summary": summary},
+                    )
+                    if status == 200:
+                        saved.append((slug, body["version"], summary))
+                except OSError:
+                    pass  # the connection died with the worker: the client cannot know, the check will
+
+        writers = [threading.Thread(target=write_many, args=(slug,)) for slug in slugs]
+        for writer in writers:
+            writer.start()
+        while len(saved) < 10:
+            time.sleep(0.02)
+        workers = subprocess.run(
+            ["pgrep", "-P", str(server.pid)], capture_output=True, text=True
+        ).stdout.split()
+        os.kill(int(workers[0]), signal.SIGKILL)
+        for writer in writers:
+            writer.join(timeout=120)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    with app.app_context():
+        assert check_consistency() == []
+        # Nothing acknowledged was lost.
+        for slug, version, summary in saved:
+            snapshot = db.session.execute(
+                sa.text(
+                    "SELECT r.snapshot FROM revisions r JOIN content_items i ON i.id = r.item_id "
+                    "WHERE i.slug = :slug AND r.version = :version"
+                ),
+                {"slug": slug, "version": version},
+            ).scalar_one()
+            snapshot = json.loads(snapshot) if isinstance(snapshot, str) else snapshot
+            assert snapshot["summary"] == summary
+        db.session.remove()
+        db.engine.dispose()
+    assert len(saved) > 10
+    backend.databases.drop(url)
+
+
+def _request_ok(url: str) -> bool:
+    try:
+        return _request("GET", url, {})[0] == 200
+    except OSError:
+        return False

@@ -1,0 +1,159 @@
+"""Database faults, on a PostgreSQL server of the test's own (initdb and pg_ctl in a temp folder, on a
+free port; never the shared server): while it is down every answer is a 503 problem with
+Retry-After, a write says whether it was saved, and the service recovers on its own when the
+server is back."""
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from service.consistency import check_consistency
+from service.extensions import db
+from tests.conftest import make_app, token_headers, upgrade_and_seed
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+THERAPY = "/api/v1/therapies/checkpoint-inhibitors"
+
+
+class PrivatePostgres:
+    """A PostgreSQL server in a folder of its own, run as the postgres user when the tests run as root."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.data = folder / "data"
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *command: str) -> None:
+        as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*as_user, *command], check=True, capture_output=True, timeout=120)
+
+    def init(self) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres")
+        self._run(
+            str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.folder / "log"),
+            "-w",
+            "start",
+        )
+
+    def stop(self) -> None:
+        # Immediate: as a crash or a cut network looks to the service, with no goodbye to clients.
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+
+@pytest.fixture
+def private_postgres():
+    if not (PG_BIN / "initdb").exists():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL 15's server binaries are missing.")
+        pytest.skip("PostgreSQL 15's server binaries are not installed.")
+    folder = Path(tempfile.mkdtemp(prefix="pg-fault-"))
+    server = PrivatePostgres(folder)
+    server.init()
+    server.start()
+    yield server
+    with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
+        server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def faulty(private_postgres):
+    """The app on the private server, migrated and seeded, with an editor's token."""
+    app = make_app(private_postgres.url)
+    upgrade_and_seed(app)
+    yield app, app.test_client(), token_headers(app, "editor-fault", "editor")
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _assert_unavailable(response) -> None:
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    assert int(response.headers["Retry-After"]) > 0
+    body = response.get_data(as_text=True)
+    for leak in ("Traceback", "psycopg", "127.0.0.1", "SELECT", ".py"):
+        assert leak not in body
+
+
+def test_an_outage_is_503_everywhere_and_the_service_recovers_by_itself(private_postgres, faulty):
+    _, client, editor = faulty
+    assert client.get("/readyz").status_code == 200
+    etag = client.get(THERAPY, headers=editor).headers["ETag"]
+
+    private_postgres.stop()
+    assert client.get("/healthz").status_code == 200  # the process itself is alive
+    for response in (
+        client.get("/readyz"),
+        client.get("/api/v1/therapies"),
+        client.get(THERAPY),
+        client.get("/api/v1/search?q=melanoma"),
+        client.get(THERAPY, headers=editor),
+    ):
+        _assert_unavailable(response)
+    write = client.patch(
+        THERAPY, json={"summary": "Lost in the outage."}, headers=editor | {"If-Match": etag}
+    )
+    _assert_unavailable(write)
+    assert "nothing was saved" in write.json["detail"]
+
+    private_postgres.start()
+    assert client.get("/readyz").status_code == 200
+    assert client.get(THERAPY).json["summary"] != "Lost in the outage."
+    # Nothing was saved, so the ETag the editor holds is still current: the write can be sent again.
+    again = client.patch(THERAPY, json={"summary": "Sent again."}, headers=editor | {"If-Match": etag})
+    assert again.status_code == 200
+    assert client.get(THERAPY).json["summary"] == "Sent again."
+
+
+def test_a_write_cut_off_in_its_commit_is_all_or_nothing_and_the_client_is_told(private_postgres, faulty):
+    app, client, editor = faulty
+    before = client.get(THERAPY, headers=editor)
+
+    def outage_at_commit(session):
+        private_postgres.stop()
+
+    with app.app_context():
+        sa.event.listen(db.session, "before_commit", outage_at_commit, once=True)
+    response = client.patch(
+        THERAPY,
+        json={"summary": "Cut off while saving."},
+        headers=editor | {"If-Match": before.headers["ETag"]},
+    )
+    _assert_unavailable(response)
+    assert "may or may not be saved" in response.json["detail"]
+
+    private_postgres.start()
+    after = client.get(THERAPY, headers=editor).json
+    # All or nothing: either the old version and summary, or the new ones with their revision.
+    assert (after["version"], after["summary"]) in {
+        (before.json["version"], before.json["summary"]),
+        (before.json["version"] + 1, "Cut off while saving."),
+    }
+    revisions = client.get(f"{THERAPY}/revisions", headers=editor).json
+    assert max(revision["version"] for revision in revisions) == after["version"]
+    with app.app_context():
+        assert check_consistency() == []

@@ -1,0 +1,165 @@
+"""Hostile input over every route the spec lists: query parameters, path slugs and JSON bodies full of
+SQL and FTS syntax, NUL and control characters, emoji, 100 kB strings, wrong types, deep nesting
+and huge arrays. Every answer is a 2xx or a problem+json 4xx, never a 5xx, and a refused request
+changes nothing in the database."""
+
+import json
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from service.extensions import db
+
+NASTY_STRINGS = [
+    "' OR 1=1 --",
+    '"; DROP TABLE therapies; --',
+    'melanoma" OR "1"="1',
+    "NEAR(pd 1) AND NOT * OR (((",
+    "pd-1 & !ctla | <-> :*",
+    '"',
+    "\\",
+    "%00",
+    "\x00",
+    "\x1b[31m\r\n\t\x7f",
+    "\u202eevil\u200b",
+    "😀" * 40,
+    "x" * 100_000,
+    "../../etc/passwd",
+    "<script>alert(1)</script>",
+    '{"$ne": 1}',
+    "-1",
+    "1e309",
+    "NaN",
+    " ",
+    "",
+]
+# Any text a URL or JSON can carry (lone surrogates cannot be encoded, so no client can send them).
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
+NASTY = st.sampled_from(NASTY_STRINGS) | TEXT
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def _operations(client):
+    spec = client.get("/api/v1/openapi.json").json
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            if not isinstance(operation, dict):
+                continue
+            parameters = [_resolve(spec, parameter) for parameter in operation.get("parameters", [])]
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+            fields = list(_resolve(spec, body.get("schema", {})).get("properties", {}))
+            yield method.upper(), path, [p["name"] for p in parameters if p["in"] == "query"], fields
+
+
+def _resolve(spec: dict, node: dict) -> dict:
+    while "$ref" in node:
+        *_, section, name = node["$ref"].split("/")
+        node = spec["components"][section][name]
+    return node
+
+
+def _fingerprint(app) -> tuple:
+    with app.app_context():
+        counts = db.session.execute(
+            sa.text(
+                "SELECT (SELECT value FROM content_generation), (SELECT COUNT(*) FROM revisions), "
+                "(SELECT COUNT(*) FROM content_items), (SELECT COUNT(*) FROM api_tokens)"
+            )
+        ).one()
+        db.session.remove()
+    return tuple(counts)
+
+
+def _send(app, client, admin, method, path, *, query=None, body=None, raw=None):
+    before = _fingerprint(app)
+    headers = dict(admin)
+    if raw is not None:
+        headers["Content-Type"] = "application/json"
+    response = client.open(path, method=method, headers=headers, query_string=query, json=body, data=raw)
+    assert response.status_code < 500, (method, path, query, response.get_data(as_text=True)[:300])
+    if response.status_code >= 400:
+        assert response.mimetype == "application/problem+json", (method, path, response.status_code)
+        assert _fingerprint(app) == before, f"{method} {path} was refused but changed the database"
+    return response
+
+
+def _concrete(path: str, slug: str = "checkpoint-inhibitors") -> str:
+    return path.replace("{slug}", slug).replace("{version}", "1").replace("{name}", "editor-ann")
+
+
+def test_hostile_query_parameters(app, client, admin):
+    operations = [op for op in _operations(client) if op[2]]
+
+    @given(data=st.data())
+    @SETTINGS
+    def check(data):
+        method, path, names, _ = data.draw(st.sampled_from(operations))
+        query = data.draw(st.dictionaries(st.sampled_from(names), NASTY, min_size=1, max_size=3))
+        _send(app, client, admin, method, _concrete(path), query=query)
+
+    check()
+
+
+def test_hostile_path_slugs(app, client, admin):
+    operations = [op for op in _operations(client) if "{slug}" in op[1] or "{name}" in op[1]]
+
+    @given(data=st.data())
+    @SETTINGS
+    def check(data):
+        method, path, _, fields = data.draw(st.sampled_from(operations))
+        slug = quote(data.draw(NASTY), safe="")
+        concrete = path.replace("{slug}", slug).replace("{name}", slug).replace("{version}", "1")
+        _send(app, client, admin, method, concrete, body={} if fields else None)
+
+    check()
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | NASTY,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(TEXT, children, max_size=4),
+    max_leaves=12,
+)
+
+
+def test_hostile_json_bodies(app, client, admin):
+    operations = [op for op in _operations(client) if op[3]]
+
+    @given(data=st.data())
+    @SETTINGS
+    def check(data):
+        method, path, _, fields = data.draw(st.sampled_from(operations))
+        body = data.draw(
+            st.dictionaries(st.sampled_from(fields) | TEXT, JSON_VALUES, max_size=len(fields) + 2)
+            | JSON_VALUES
+        )
+        _send(app, client, admin, method, _concrete(path), body=body)
+
+    check()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "[" * 5_000 + "]" * 5_000,  # deep nesting
+        json.dumps({"name": "x", "summary": {"deep": [[[[[[[[[[[[[["x"]]]]]]]]]]]]]]}}),
+        json.dumps({"name": "x", "summary": "y", "examples": ["z"] * 100_000}),  # a huge array
+        json.dumps({"name": "x" * 500_000}),
+        json.dumps({"question": "\x00", "answer_markdown": "\x00"}),
+        '{"name": "unterminated',
+        "\ufeff{}",
+        "",
+    ],
+)
+def test_extreme_bodies_on_every_write(app, client, admin, raw):
+    for method, path, _, fields in _operations(client):
+        if fields:
+            _send(app, client, admin, method, _concrete(path), raw=raw)
