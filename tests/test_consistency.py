@@ -3,22 +3,19 @@
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from service.consistency import check_consistency
 from service.extensions import db
-from service.settings import PROJECT_ROOT
 from tests.conftest import make_app, token_headers
+from tests.servers import running_server
 
 THERAPY = "/api/v1/therapies/checkpoint-inhibitors"
 
@@ -58,12 +55,6 @@ def test_each_broken_invariant_is_reported(backend, app, damage, found):
     assert exit_code == 1 and found in output
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _request(method: str, url: str, headers: dict, body: dict | None = None):
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method, headers=headers)
@@ -80,30 +71,13 @@ def test_a_worker_killed_in_a_burst_of_writes_leaves_everything_consistent(backe
     url = backend.databases.copy(backend.template_url)
     app = make_app(url)
     editor = token_headers(app, "editor-burst", "editor")
-    port = _free_port()
-    env = os.environ | {
-        "DATABASE_URL": url,
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "2",
-        "LOG_LEVEL": "WARNING",
-        "RATELIMIT_ENABLED": "false",
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-    }
-    server = subprocess.Popen(
-        ["gunicorn", "--config", "gunicorn.conf.py", "service:create_app()"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
     slugs = ["checkpoint-inhibitors", "car-t-cell-therapy", "cytokines", "cancer-vaccines"]
     saved = []  # (slug, version, summary) of every write the service acknowledged
-    try:
-        deadline = time.monotonic() + 60
-        while _request_ok(f"{base}/readyz") is False:
-            assert time.monotonic() < deadline and server.poll() is None, "gunicorn did not start"
-            time.sleep(0.3)
+    gunicorn = ["gunicorn", "--config", "gunicorn.conf.py", "service:create_app()"]
+    server = running_server(
+        gunicorn, url, WEB_CONCURRENCY="2", LOG_LEVEL="WARNING", RATELIMIT_ENABLED="false"
+    )
+    with server as (base, process):
 
         def write_many(slug: str) -> None:
             for n in range(25):
@@ -128,15 +102,10 @@ def test_a_worker_killed_in_a_burst_of_writes_leaves_everything_consistent(backe
             writer.start()
         while len(saved) < 10:
             time.sleep(0.02)
-        workers = subprocess.run(
-            ["pgrep", "-P", str(server.pid)], capture_output=True, text=True
-        ).stdout.split()
-        os.kill(int(workers[0]), signal.SIGKILL)
+        workers = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True)
+        os.kill(int(workers.stdout.split()[0]), signal.SIGKILL)
         for writer in writers:
             writer.join(timeout=120)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     with app.app_context():
         assert check_consistency() == []
         # Nothing acknowledged was lost.
@@ -154,10 +123,3 @@ def test_a_worker_killed_in_a_burst_of_writes_leaves_everything_consistent(backe
         db.engine.dispose()
     assert len(saved) > 10
     backend.databases.drop(url)
-
-
-def _request_ok(url: str) -> bool:
-    try:
-        return _request("GET", url, {})[0] == 200
-    except OSError:
-        return False

@@ -1,12 +1,12 @@
 """Database faults, on a PostgreSQL server of the test's own (initdb and pg_ctl in a temp folder, on a
 free port; never the shared server): while it is down every answer is a 503 problem with
 Retry-After, a write says whether it was saved, and the service recovers on its own when the
-server is back."""
+server is back. On SQLite, a write lock held elsewhere past the busy timeout is the same 503."""
 
 import contextlib
 import os
 import shutil
-import socket
+import sqlite3
 import subprocess
 import tempfile
 from pathlib import Path
@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from service.consistency import check_consistency
 from service.extensions import db
 from tests.conftest import make_app, token_headers, upgrade_and_seed
+from tests.servers import free_port
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 THERAPY = "/api/v1/therapies/checkpoint-inhibitors"
@@ -28,9 +29,7 @@ class PrivatePostgres:
     def __init__(self, folder: Path):
         self.folder = folder
         self.data = folder / "data"
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
+        self.port = free_port()
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
     def _run(self, *command: str) -> None:
@@ -157,3 +156,28 @@ def test_a_write_cut_off_in_its_commit_is_all_or_nothing_and_the_client_is_told(
     assert max(revision["version"] for revision in revisions) == after["version"]
     with app.app_context():
         assert check_consistency() == []
+
+
+def test_a_locked_sqlite_database_refuses_writes_with_503_and_saves_nothing(tmp_path):
+    path = tmp_path / "locked.db"
+    app = make_app(f"sqlite:///{path}")
+    upgrade_and_seed(app)
+    client = app.test_client()
+    editor = token_headers(app, "editor-locked", "editor")
+    etag = client.get(THERAPY, headers=editor).headers["ETag"]
+    # Another process holds the write lock for longer than the service waits for it (5 s).
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        assert client.get(THERAPY).status_code == 200  # WAL: reads never wait for a writer
+        write = client.patch(THERAPY, json={"summary": "Locked out."}, headers=editor | {"If-Match": etag})
+        _assert_unavailable(write)
+        assert "nothing was saved" in write.json["detail"]
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    again = client.patch(THERAPY, json={"summary": "Sent again."}, headers=editor | {"If-Match": etag})
+    assert again.status_code == 200
+    with app.app_context():
+        assert check_consistency() == []
+        db.engine.dispose()
