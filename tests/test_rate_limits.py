@@ -2,6 +2,7 @@
 tokens per address; 429 problem+json with Retry-After; health checks never limited; one budget for
 several instances through Redis."""
 
+import os
 import uuid
 
 import pytest
@@ -98,7 +99,19 @@ def test_a_burst_of_refused_tokens_locks_the_address_out(limited):
     assert client.get(THERAPY, environ_base=_from("10.0.0.9")).status_code == 200
 
 
-def test_two_instances_share_one_budget_through_redis(limited):
+@pytest.fixture
+def redis_server():
+    client = redis.Redis.from_url(REDIS_URI)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        if os.environ.get("CI"):
+            pytest.fail("Redis is not running on 127.0.0.1:6379: .ci/run starts it.")
+        pytest.skip("Redis is not running on 127.0.0.1:6379.")
+    return client
+
+
+def test_two_instances_share_one_budget_through_redis(limited, redis_server):
     first = limited(ratelimit_anonymous="4/minute", ratelimit_storage_uri=REDIS_URI).test_client()
     second = limited(ratelimit_anonymous="4/minute", ratelimit_storage_uri=REDIS_URI).test_client()
     # An address of its own, so that no earlier run's budget is spent.
@@ -108,7 +121,7 @@ def test_two_instances_share_one_budget_through_redis(limited):
     _assert_too_many(first.get(THERAPY, environ_base=_from(address)))
     _assert_too_many(second.get(THERAPY, environ_base=_from(address)))
     # The budget is in Redis, not in either process.
-    assert any(address in key.decode() for key in redis.Redis.from_url(REDIS_URI).scan_iter("*anonymous*"))
+    assert any(address in key.decode() for key in redis_server.scan_iter("*anonymous*"))
 
 
 def test_limits_are_on_by_default_and_a_bad_limit_stops_the_start():
