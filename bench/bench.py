@@ -4,6 +4,8 @@ Hot reads: the service is started as `make run` starts it (a freshly migrated an
 database, the production server) and, beside it, bench/floor.py: a bare Flask app that answers
 the very same response bytes from memory, under the same server and worker count. wrk loads
 each at 32 connections; the table gives medians of several runs and each as a ratio to the floor.
+For scale, nginx serves the same bytes as static files with as many workers: what no Python
+server comes near, and the reason to put an HTTP cache in front (see the README).
 
 Growth: `flask seed --synthetic N` at N = 10 and N = 10,000, on SQLite and PostgreSQL
 (--postgres-url), with the response cache off: p50 of a list, a search and a deep page, and the
@@ -69,7 +71,8 @@ def main() -> int:
     if args.smoke:
         args.runs, args.seconds, args.servers, args.synthetic = 1, 1, ["gunicorn"], 50
 
-    ensure_wrk()
+    ensure_tool("wrk")
+    ensure_tool("nginx")
     results = {"settings": {k: str(v) for k, v in vars(args).items()}, "hot": {}, "growth": {}}
     with tempfile.TemporaryDirectory() as folder:
         for server in args.servers:
@@ -97,13 +100,21 @@ def hot_reads(server: str, folder: Path, args) -> dict:
         responses = capture(service_url)
         captured = folder / f"responses-{server}.json"
         captured.write_text(json.dumps(responses))
-        with serve(server, "floor", args.workers, {"BENCH_RESPONSES": str(captured)}) as floor_url:
-            runs: dict[str, dict[str, list]] = {name: {"service": [], "floor": []} for name in SCENARIOS}
+        with (
+            serve(server, "floor", args.workers, {"BENCH_RESPONSES": str(captured)}) as floor_url,
+            nginx(responses, folder / f"nginx-{server}", args.workers) as static,
+        ):
+            runs: dict[str, dict[str, list]] = {
+                name: {"service": [], "floor": [], "nginx": []} for name in SCENARIOS
+            }
             for _ in range(args.runs):
                 for name, (path, revalidate) in SCENARIOS.items():
                     headers = {"If-None-Match": responses[path]["headers"]["ETag"]} if revalidate else {}
                     for side, base in (("service", service_url), ("floor", floor_url)):
                         runs[name][side].append(wrk(base + path, args.seconds, args.connections, headers))
+                    url, etag = static[path]
+                    headers = {"If-None-Match": etag} if revalidate else {}
+                    runs[name]["nginx"].append(wrk(url, args.seconds, args.connections, headers))
         rss = worker_rss_mb()
     scenarios = {}
     for name, sides in runs.items():
@@ -111,6 +122,7 @@ def hot_reads(server: str, folder: Path, args) -> dict:
         scenarios[name] = {
             "service": service,
             "floor": floor,
+            "nginx": median_of(sides["nginx"]),
             "rps_ratio": round(service["rps"] / floor["rps"], 2),
             "p50_ratio": round(service["p50_ms"] / floor["p50_ms"], 2),
             "p99_ratio": round(service["p99_ms"] / floor["p99_ms"], 2),
@@ -126,6 +138,45 @@ def capture(base: str) -> dict:
             headers = {name: response.headers[name] for name in KEPT_HEADERS if response.headers[name]}
             captured[path] = {"body": response.read().decode(), "headers": headers}
     return captured
+
+
+@contextmanager
+def nginx(responses: dict, folder: Path, workers: int):
+    """nginx serving each captured body as a static file; yields path -> (its URL, nginx's ETag)."""
+    (folder / "static").mkdir(parents=True)
+    files = {}
+    for number, (path, captured) in enumerate(responses.items()):
+        (folder / "static" / f"{number}.json").write_text(captured["body"])
+        files[path] = f"/{number}.json"
+    port = free_port()
+    temp_paths = "".join(
+        f"    {kind}_temp_path {folder}/{kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    (folder / "nginx.conf").write_text(
+        ("user root;\n" if os.geteuid() == 0 else "")
+        + f"worker_processes {workers};\npid {folder}/nginx.pid;\nerror_log stderr warn;\n"
+        + "events { worker_connections 1024; }\n"
+        + "http {\n    access_log off;\n    default_type application/json;\n"
+        + temp_paths
+        + f"    server {{ listen 127.0.0.1:{port}; root {folder}/static; }}\n}}\n"
+    )
+    process = subprocess.Popen(
+        ["nginx", "-e", "stderr", "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base + next(iter(files.values())), process)
+        static = {}
+        for path, file in files.items():
+            with urllib.request.urlopen(base + file) as response:
+                static[path] = (base + file, response.headers["ETag"])
+        yield static
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 # --- Growth ----------------------------------------------------------------------------------------
@@ -302,14 +353,15 @@ def worker_rss_mb() -> list[float]:
     return sizes
 
 
-def ensure_wrk() -> None:
-    if shutil.which("wrk"):
+def ensure_tool(package: str) -> None:
+    """wrk and nginx, from Debian's packages when they are missing."""
+    if shutil.which(package) or Path(f"/usr/sbin/{package}").exists():
         return
     if os.geteuid() != 0:
-        raise SystemExit("wrk is missing: apt-get install wrk")
+        raise SystemExit(f"{package} is missing: apt-get install {package}")
     subprocess.run(["apt-get", "update", "-qq"], check=True)
     subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "wrk"],
+        ["apt-get", "install", "-y", "-qq", package],
         check=True,
         env=os.environ | {"DEBIAN_FRONTEND": "noninteractive"},
     )
@@ -346,8 +398,8 @@ def print_report(results: dict) -> None:
     for server, hot in results["hot"].items():
         print(f"\nHot reads under {server} ({results['settings']['workers']} workers, 32 connections)")
         columns = ["scenario", "req/s", "floor req/s", "ratio", "p50 ms", "floor p50 ms", "p99 ms"]
-        print("| " + " | ".join([*columns, "floor p99 ms", "p99 ratio"]) + " |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        print("| " + " | ".join([*columns, "floor p99 ms", "p99 ratio", "nginx req/s"]) + " |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for name, row in hot["scenarios"].items():
             service, floor = row["service"], row["floor"]
             cells = [
@@ -360,6 +412,7 @@ def print_report(results: dict) -> None:
                 f"{service['p99_ms']:.2f}",
                 f"{floor['p99_ms']:.2f}",
                 f"{row['p99_ratio']:.2f}",
+                f"{row['nginx']['rps']:.0f}",
             ]
             print("| " + " | ".join(cells) + " |")
         scenarios = hot["scenarios"]
