@@ -39,6 +39,7 @@ def configure(app: Flask, settings: Settings) -> None:
 def register_extensions(app: Flask, settings: Settings) -> None:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
+    from service.auth import check_tokens
     from service.database import configure_sqlite
     from service.errors import register_error_handlers
     from service.extensions import api, cors, db, migrate
@@ -58,6 +59,8 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     # stores complete responses.
     register_response_cache(app, settings.response_cache_entries, settings.response_cache_bytes)
     register_rate_limits(app, settings)
+    # After the rate limits' own check: a locked-out address is refused before any token look-up.
+    check_tokens(app)
     if settings.trusted_proxies:
         count = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)

@@ -99,7 +99,11 @@ def backup_command(path: str) -> None:
             "This database is PostgreSQL: back it up with pg_dump --format=custom (see the README)."
         )
     # SQLite's online backup: a consistent copy, even of a database in WAL mode under writes.
-    source = sqlite3.connect(make_url(settings.database_url).database)
+    # Read-only: a wrong path is an error, not a new empty database backed up.
+    try:
+        source = sqlite3.connect(f"file:{make_url(settings.database_url).database}?mode=ro", uri=True)
+    except sqlite3.OperationalError as error:
+        raise click.ClickException(f"The database cannot be opened: {error}.") from None
     target = sqlite3.connect(path)
     try:
         with target:

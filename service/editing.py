@@ -19,7 +19,6 @@ from service.errors import (
     ContentConflict,
     InvalidContent,
     StaleVersion,
-    is_connection_problem,
 )
 from service.extensions import db
 from service.models import (
@@ -221,7 +220,9 @@ def _save(
             session.commit()
         except DBAPIError as error:
             session.rollback()
-            if is_connection_problem(error):
+            # A connection lost mid-commit leaves the outcome with the server; any other failure
+            # (a lock, a conflict) means the transaction was not committed.
+            if error.connection_invalidated:
                 raise CommitOutcomeUnknown from error
             raise
     return item

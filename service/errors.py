@@ -72,6 +72,9 @@ class ProblemApi(Api):
         )
 
     def handle_http_exception(self, error: HTTPException) -> Response:
+        # An exception that carries its own answer (a rate limit's 429) keeps it.
+        if error.response is not None:
+            return error.response
         data = getattr(error, "data", None) or {}
         headers = dict(data.get("headers") or {})
         # Werkzeug knows the allowed methods of a 405 and the target of a redirect.

@@ -12,6 +12,8 @@ from marshmallow import fields, validate
 
 from service.queries import Page
 
+# Outside the API: never rate limited, never asked for a token.
+HEALTH_PATHS = ("/healthz", "/readyz")
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 # How long browsers and shared caches may keep an anonymous read without asking again.

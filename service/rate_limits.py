@@ -7,38 +7,68 @@ cached read never reaches Flask; it counts with Flask-Limiter's own limiter and 
 The health checks are never limited.
 """
 
-import hashlib
 import logging
 import math
 import time
 
-from flask import Flask, request
-from flask_limiter import Limit, Limiter
+from flask import Flask, Response, request
+from flask_limiter import Limit, Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 
+from service.auth import bearer_secret, hash_token
 from service.errors import PROBLEM_MIMETYPE, problem_response
+from service.http import HEALTH_PATHS
 from service.security import security_headers
 from service.settings import Settings
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-UNLIMITED_PATHS = ("/healthz", "/readyz")
+# A rate-limit store that does not answer at once is skipped, not waited for.
+REDIS_TIMEOUTS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
 
 log = logging.getLogger(__name__)
 
 
 def _token_key() -> str:
-    # A digest, so that no token is ever written to the limiter's storage.
-    return hashlib.sha256(request.headers.get("Authorization", "").encode()).hexdigest()
+    # The token's digest (as the database keeps it): one budget per token however the header is
+    # spelled, and no token ever written to the limiter's storage.
+    return hash_token(bearer_secret(request.headers.get("Authorization", "")) or "")
 
 
 def _anonymous() -> bool:
     return "Authorization" not in request.headers
 
 
+def too_many_requests(retry_after: int, detail: str) -> Response:
+    return problem_response(
+        429,
+        f"{detail} Try again in {retry_after} s.",
+        headers={
+            "Retry-After": str(retry_after),
+            # Also answered before Flask and its CORS headers: a browser app must read the 429.
+            "Access-Control-Allow-Origin": "*",
+            "Access-Control-Expose-Headers": "Retry-After",
+        }
+        | security_headers(PROBLEM_MIMETYPE),
+    )
+
+
+def _seconds_until(reset_at: float) -> int:
+    return max(1, math.ceil(reset_at - time.time()))
+
+
+def _breached(limit: RequestLimit) -> Response:
+    if "writes" in limit.request_args:
+        detail = "Too many writes with this token."
+    else:
+        detail = "Too many refused tokens from this address: no token is accepted from it for now."
+    return too_many_requests(_seconds_until(limit.window.reset_time), detail)
+
+
 def register_rate_limits(app: Flask, settings: Settings) -> None:
     if not settings.ratelimit_enabled:
         return
+    redis = settings.ratelimit_storage_uri.startswith(("redis", "rediss"))
     limiter = Limiter(
         key_func=get_remote_address,
         default_limits=[
@@ -60,12 +90,15 @@ def register_rate_limits(app: Flask, settings: Settings) -> None:
             ),
         ],
         storage_uri=settings.ratelimit_storage_uri,
-        headers_enabled=True,
+        storage_options=REDIS_TIMEOUTS if redis else {},
+        # No X-RateLimit-* headers: the 429 says what a client needs (Retry-After).
+        headers_enabled=False,
+        on_breach=_breached,
         # A storage out of reach lets requests through rather than failing them all.
         swallow_errors=True,
     )
     limiter.init_app(app)
-    limiter.request_filter(lambda: request.path in UNLIMITED_PATHS)
+    limiter.request_filter(lambda: request.path in HEALTH_PATHS)
     app.wsgi_app = AnonymousLimitMiddleware(app.wsgi_app, limiter, settings.ratelimit_anonymous)
 
 
@@ -85,17 +118,7 @@ class AnonymousLimitMiddleware:
         ):
             retry_after = self._spend(environ.get("REMOTE_ADDR") or "unknown")
             if retry_after is not None:
-                response = problem_response(
-                    429,
-                    f"Too many requests from this address: try again in {retry_after} s.",
-                    headers={
-                        "Retry-After": str(retry_after),
-                        # Before Flask and its CORS headers: a browser app must still read the 429.
-                        "Access-Control-Allow-Origin": "*",
-                        "Access-Control-Expose-Headers": "Retry-After",
-                    }
-                    | security_headers(PROBLEM_MIMETYPE),
-                )
+                response = too_many_requests(retry_after, "Too many requests from this address.")
                 return response(environ, start_response)
         return self.wsgi_app(environ, start_response)
 
@@ -105,8 +128,7 @@ class AnonymousLimitMiddleware:
             strategy = self.limiter.limiter
             for item in self.items:
                 if not strategy.hit(item, "anonymous", address):
-                    reset_at = strategy.get_window_stats(item, "anonymous", address).reset_time
-                    return max(1, math.ceil(reset_at - time.time()))
+                    return _seconds_until(strategy.get_window_stats(item, "anonymous", address).reset_time)
         except Exception:
             log.warning("rate limit storage unavailable; the request is let through", exc_info=True)
         return None

@@ -22,14 +22,17 @@ VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 log = logging.getLogger("service.requests")
 
 
+def json_formatter() -> JsonFormatter:
+    """Every log line a JSON object: the service's, and gunicorn's own (gunicorn.conf.py)."""
+    return JsonFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s",
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+    )
+
+
 def configure_logging(level: str) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(
-        JsonFormatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-        )
-    )
+    handler.setFormatter(json_formatter())
     # Leaves a logging set-up made before (a test runner's, a server's) in place.
     logging.basicConfig(handlers=[handler])
     # A line per request is on the hot path: skip what no line here shows (the logging HOWTO's

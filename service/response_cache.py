@@ -20,7 +20,16 @@ from service.queries import GENERATION_ENVIRON_KEY, GENERATION_SQL
 
 CACHE_KEY_ENVIRON_KEY = "service.response_cache_key"
 # Sent again with a 304: what a cache needs to refresh its stored copy.
-NOT_MODIFIED_HEADERS = {"etag", "cache-control", "vary", "last-modified", "access-control-allow-origin"}
+NOT_MODIFIED_HEADERS = {
+    "etag",
+    "cache-control",
+    "vary",
+    "last-modified",
+    "access-control-allow-origin",
+    "x-content-type-options",
+    "referrer-policy",
+    "content-security-policy",
+}
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """`flask check` finds every broken invariant, and a worker killed in a burst of writes breaks none."""
 
+import http.client
 import json
 import os
 import signal
@@ -73,6 +74,7 @@ def test_a_worker_killed_in_a_burst_of_writes_leaves_everything_consistent(backe
     editor = token_headers(app, "editor-burst", "editor")
     slugs = ["checkpoint-inhibitors", "car-t-cell-therapy", "cytokines", "cancer-vaccines"]
     saved = []  # (slug, version, summary) of every write the service acknowledged
+    failures = []
     gunicorn = ["gunicorn", "--config", "gunicorn.conf.py", "service:create_app()"]
     server = running_server(
         gunicorn, url, WEB_CONCURRENCY="2", LOG_LEVEL="WARNING", RATELIMIT_ENABLED="false"
@@ -94,32 +96,40 @@ def test_a_worker_killed_in_a_burst_of_writes_leaves_everything_consistent(backe
                     )
                     if status == 200:
                         saved.append((slug, body["version"], summary))
-                except OSError:
+                except (OSError, http.client.HTTPException):
                     pass  # the connection died with the worker: the client cannot know, the check will
+                except Exception as error:  # anything else is a failure, reported below
+                    failures.append(repr(error))
 
         writers = [threading.Thread(target=write_many, args=(slug,)) for slug in slugs]
         for writer in writers:
             writer.start()
+        deadline = time.monotonic() + 60
         while len(saved) < 10:
+            assert time.monotonic() < deadline, "the writes did not get going"
             time.sleep(0.02)
         workers = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True)
+        assert workers.stdout.split(), "gunicorn has no worker to kill"
         os.kill(int(workers.stdout.split()[0]), signal.SIGKILL)
         for writer in writers:
             writer.join(timeout=120)
-    with app.app_context():
-        assert check_consistency() == []
-        # Nothing acknowledged was lost.
-        for slug, version, summary in saved:
-            snapshot = db.session.execute(
-                sa.text(
-                    "SELECT r.snapshot FROM revisions r JOIN content_items i ON i.id = r.item_id "
-                    "WHERE i.slug = :slug AND r.version = :version"
-                ),
-                {"slug": slug, "version": version},
-            ).scalar_one()
-            snapshot = json.loads(snapshot) if isinstance(snapshot, str) else snapshot
-            assert snapshot["summary"] == summary
-        db.session.remove()
-        db.engine.dispose()
-    assert len(saved) > 10
-    backend.databases.drop(url)
+    try:
+        assert failures == []
+        with app.app_context():
+            assert check_consistency() == []
+            # Nothing acknowledged was lost.
+            for slug, version, summary in saved:
+                snapshot = db.session.execute(
+                    sa.text(
+                        "SELECT r.snapshot FROM revisions r JOIN content_items i ON i.id = r.item_id "
+                        "WHERE i.slug = :slug AND r.version = :version"
+                    ),
+                    {"slug": slug, "version": version},
+                ).scalar_one()
+                snapshot = json.loads(snapshot) if isinstance(snapshot, str) else snapshot
+                assert snapshot["summary"] == summary
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        backend.databases.drop(url)

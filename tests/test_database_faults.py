@@ -137,11 +137,16 @@ def test_a_write_cut_off_in_its_commit_is_all_or_nothing_and_the_client_is_told(
 
     with app.app_context():
         sa.event.listen(db.session, "before_commit", outage_at_commit, once=True)
-    response = client.patch(
-        THERAPY,
-        json={"summary": "Cut off while saving."},
-        headers=editor | {"If-Match": before.headers["ETag"]},
-    )
+    try:
+        response = client.patch(
+            THERAPY,
+            json={"summary": "Cut off while saving."},
+            headers=editor | {"If-Match": before.headers["ETag"]},
+        )
+    finally:
+        with app.app_context():
+            if sa.event.contains(db.session, "before_commit", outage_at_commit):
+                sa.event.remove(db.session, "before_commit", outage_at_commit)
     _assert_unavailable(response)
     assert "may or may not be saved" in response.json["detail"]
 

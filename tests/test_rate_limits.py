@@ -56,6 +56,16 @@ def test_anonymous_requests_are_limited_per_address_cached_or_not(limited):
     assert client.get(THERAPY, environ_base=_from("10.0.0.2")).status_code == 200
 
 
+def test_a_junk_token_is_no_way_around_the_anonymous_budget(limited):
+    client = limited(ratelimit_anonymous="2/minute", ratelimit_auth_failures="3/minute").test_client()
+    junk = {"Authorization": "junk"}
+    # Even where no token is needed, a token that is sent is checked: refused, and counted as such.
+    for _ in range(3):
+        response = client.get("/api/v1/search?q=melanoma", headers=junk, environ_base=_from("10.0.0.5"))
+        assert response.status_code == 401
+    _assert_too_many(client.get("/api/v1/search?q=melanoma", headers=junk, environ_base=_from("10.0.0.5")))
+
+
 def test_health_checks_are_never_limited(limited):
     client = limited(ratelimit_anonymous="1/minute", ratelimit_auth_failures="1/minute").test_client()
     bad_token = {"Authorization": "Bearer not-a-token"}
@@ -74,8 +84,13 @@ def test_writes_are_limited_per_token(limited):
     editor = token_headers(app, "editor-limited", "editor")
     other = token_headers(app, "editor-other", "editor")
     # Without If-Match a write is refused (428), but it is a write all the same.
-    for _ in range(2):
-        assert client.patch(THERAPY, json={"summary": "x"}, headers=editor).status_code == 428
+    secret = editor["Authorization"].removeprefix("Bearer ")
+    # However the header is spelled, it is one token and one budget.
+    for spelling in (f"Bearer {secret}", f"bearer   {secret} "):
+        assert (
+            client.patch(THERAPY, json={"summary": "x"}, headers={"Authorization": spelling}).status_code
+            == 428
+        )
     _assert_too_many(client.patch(THERAPY, json={"summary": "x"}, headers=editor))
     assert client.patch(THERAPY, json={"summary": "x"}, headers=other).status_code == 428
     # Reads with the same token are not writes.

@@ -17,9 +17,10 @@ def _policy(response) -> dict[str, set[str]]:
 
 
 def test_json_answers_are_data_that_loads_nothing(client, editor):
+    etag = client.get(THERAPY).headers["ETag"]
     answers = [
-        client.get(THERAPY),
         client.get(THERAPY),  # from the response cache
+        client.get(THERAPY, headers={"If-None-Match": etag}),  # a 304, from the cache too
         client.get("/api/v1/therapies?page_size=1000"),  # a 422 problem
         client.get("/api/v1/therapies/no-such-thing"),
         client.get(THERAPY, headers=editor),

@@ -5,7 +5,7 @@ from http import HTTPStatus
 from apispec import BasePlugin
 from flask_smorest import Api
 
-from service.rate_limits import UNLIMITED_PATHS
+from service.http import HEALTH_PATHS
 
 BEARER = [{"bearerAuth": []}]
 
@@ -101,19 +101,21 @@ def register_components(api: Api) -> None:
         spec.components.header(name, header)
     for name, parameter in PARAMETERS.items():
         spec.components.parameter(name, parameter["in"], parameter)
-    rate_limited = RateLimitedResponses()
-    rate_limited.init_spec(spec)
-    spec.plugins.append(rate_limited)
+    everywhere = ResponsesOfEveryOperation()
+    everywhere.init_spec(spec)
+    spec.plugins.append(everywhere)
 
 
-class RateLimitedResponses(BasePlugin):
-    """Any operation may answer 429 (the rate limits), but the health checks, which are never limited."""
+class ResponsesOfEveryOperation(BasePlugin):
+    """Any API operation may answer 401 (a bad token is refused wherever it is sent) and 429 (the
+    rate limits); the health checks neither."""
 
     def operation_helper(self, path=None, operations=None, **kwargs) -> None:
-        if path in UNLIMITED_PATHS:
+        if path in HEALTH_PATHS:
             return
         for operation in (operations or {}).values():
-            operation.setdefault("responses", {}).setdefault("429", HTTPStatus(429).name)
+            for status in (401, 429):
+                operation.setdefault("responses", {}).setdefault(str(status), HTTPStatus(status).name)
 
 
 def response_component(status: HTTPStatus, problem_schema, problem_type: str) -> dict:
