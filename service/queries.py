@@ -78,7 +78,8 @@ def load_options(kind: ContentKind, statuses: Sequence[str]) -> list:
 def list_items(kind: ContentKind, args: dict[str, Any], *, statuses: Sequence[str]) -> Page:
     """A page of items, narrowed by the kind's filters and `q`, in the `sort` asked for."""
     model = kind.model
-    conditions = [model.status.in_(statuses)]
+    # The type is implied by the subtype's table, but said, it lets the (type, status) index work.
+    conditions = [model.type == kind.type, model.status.in_(statuses)]
     conditions += [
         condition(args[name], statuses) for name, (_, condition) in kind.filters.items() if name in args
     ]
@@ -114,18 +115,27 @@ def search_all(args: dict[str, Any], *, statuses: Sequence[str]) -> Page:
     if not phrases:
         return Page([], 0, page, page_size)
     matches = search.matches(phrases)
-    # Every type's own columns (name, question) come in the same statement.
-    items = so.with_polymorphic(ContentItem, "*")
-    query = (
-        sa.select(items, matches.c.rank)
-        .join(matches, matches.c.item_id == items.id)
-        .where(items.status.in_(statuses))
+    # The page is chosen on the index and the items' status alone; only its items are then joined
+    # with every type's own table (name, question), not every match.
+    ranked = (
+        sa.select(matches.c.item_id, matches.c.rank)
+        .join(ContentItem, ContentItem.id == matches.c.item_id)
+        .where(ContentItem.status.in_(statuses))
     )
     if "type" in args:
-        query = query.where(items.type == args["type"])
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+        ranked = ranked.where(ContentItem.type == args["type"])
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(ranked.subquery()))
+    page_of_ids = (
+        ranked.order_by(matches.c.rank.desc(), matches.c.item_id.asc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+        .subquery("page_of_ids")
+    )
+    items = so.with_polymorphic(ContentItem, "*")
     rows = db.session.execute(
-        query.order_by(matches.c.rank.desc(), items.id.asc()).limit(page_size).offset((page - 1) * page_size)
+        sa.select(items, page_of_ids.c.rank)
+        .join(page_of_ids, page_of_ids.c.item_id == items.id)
+        .order_by(page_of_ids.c.rank.desc(), items.id.asc())
     ).all()
     snippets = search.snippets([item.id for item, _rank in rows], phrases)
     hits = [search.Hit(item, snippets.get(item.id, ""), rank) for item, rank in rows]

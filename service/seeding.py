@@ -230,7 +230,16 @@ def load_synthetic(count: int) -> int:
         if created % SYNTHETIC_BATCH == 0:
             db.session.commit()
     db.session.commit()
+    _refresh_planner_statistics()
     return created
+
+
+def _refresh_planner_statistics() -> None:
+    """After a bulk load PostgreSQL's planner still sees the old, small tables until autovacuum
+    comes by, and may scan where an index would do; ANALYZE tells it now (SQLite has no need)."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE")
 
 
 def _seed_citation() -> dict[str, str]:
