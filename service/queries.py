@@ -95,7 +95,21 @@ def list_items(kind: ContentKind, args: dict[str, Any], *, statuses: Sequence[st
             ordering = [matches.c.rank.desc(), model.id.asc()]
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     page, page_size = args["page"], args["page_size"]
-    query = query.order_by(*ordering).limit(page_size).offset((page - 1) * page_size)
+    offset = (page - 1) * page_size
+    if "q" in args:
+        query = query.order_by(*ordering).limit(page_size).offset(offset)
+    else:
+        # A deep page skips its offset on the ids alone, then reads only its own rows in full.
+        page_ids = (
+            sa.select(model.id)
+            .select_from(model)
+            .where(*conditions)
+            .order_by(*ordering)
+            .limit(page_size)
+            .offset(offset)
+            .subquery("page_ids")
+        )
+        query = sa.select(model).join(page_ids, page_ids.c.id == model.id).order_by(*ordering)
     items = db.session.scalars(query.options(*load_options(kind, statuses))).all()
     return Page(items, total or 0, page, page_size)
 
