@@ -200,9 +200,11 @@ def growth(backend: str, url_template: str, args) -> dict:
                     for name, path in GROWTH_URLS.items()
                 }
                 rss = worker_rss_mb()
+            statements, deep_page_items = statements_per_request(database_url)
             measured[size] = {
                 "p50_ms": p50,
-                "statements": statements_per_request(database_url),
+                "statements": statements,
+                "deep_page_items": deep_page_items,
                 "worker_rss_mb": rss,
             }
     small, large = (measured[size] for size in sizes)
@@ -212,12 +214,13 @@ def growth(backend: str, url_template: str, args) -> dict:
         "list_ratio": round(large["p50_ms"]["list"] / small["p50_ms"]["list"], 2),
         "search_ratio": round(large["p50_ms"]["search"] / small["p50_ms"]["search"], 2),
         "deep_page_ratio": round(large["p50_ms"]["page_400"] / large["p50_ms"]["page_1"], 2),
-        # The same statements at any size, and at any depth (page 400 of N=10 is empty, so the deep
-        # page is held to page 1 of the large set).
+        # The same statements at any size and at any depth: an empty page loads no links, so a deep
+        # page that has items is held to page 1, and one that has none to the small set's.
         "statements_unchanged": all(
             small["statements"][name] == large["statements"][name] for name in ("list", "search", "page_1")
         )
-        and large["statements"]["page_400"] == large["statements"]["page_1"],
+        and large["statements"]["page_400"]
+        == (large["statements"]["page_1"] if large["deep_page_items"] else small["statements"]["page_400"]),
     }
 
 
@@ -242,8 +245,9 @@ def database(backend: str, url_template: str, size: int):
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def statements_per_request(database_url: str) -> dict[str, int]:
-    """SQL statements each growth URL costs, counted in-process on the same database."""
+def statements_per_request(database_url: str) -> tuple[dict[str, int], int]:
+    """SQL statements each growth URL costs, counted in-process on the same database, and how many
+    items the deep page holds."""
     from dataclasses import replace
 
     import sqlalchemy as sa
@@ -254,7 +258,7 @@ def statements_per_request(database_url: str) -> dict[str, int]:
 
     settings = replace(Settings.from_env({}), database_url=database_url, response_cache_entries=0)
     app = create_app(replace(settings, log_level="WARNING"))
-    counts = {}
+    counts, answers = {}, {}
     with app.app_context():
         engine = db.engine
     client = app.test_client()
@@ -265,11 +269,11 @@ def statements_per_request(database_url: str) -> dict[str, int]:
             seen[0] += 1
 
         sa.event.listen(engine, "before_cursor_execute", count)
-        client.get(path)
+        answers[name] = client.get(path).json
         sa.event.remove(engine, "before_cursor_execute", count)
         counts[name] = seen[0]
     engine.dispose()
-    return counts
+    return counts, len(answers["page_400"])
 
 
 # --- Servers and load ------------------------------------------------------------------------------
