@@ -95,11 +95,7 @@ def register_error_handlers(app: Flask) -> None:
     def database_unavailable(error: DBAPIError) -> Response:
         if not is_connection_problem(error):
             return unexpected_error(error)
-        log.error(
-            "database unavailable",
-            exc_info=error,
-            extra={"request_id": request.environ.get(REQUEST_ID_ENVIRON_KEY)},
-        )
+        log.error("database unavailable", exc_info=error, extra={"request_id": _request_id()})
         detail = "The database cannot be reached; try again shortly."
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             detail = "The database cannot be reached: nothing was saved; send the change again shortly."
