@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask seed`, `flask tokens` and `flask check`."""
+"""Command-line tasks: `flask seed`, `flask tokens`, `flask check` and `flask backup`."""
 
 import sqlite3
 

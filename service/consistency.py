@@ -14,10 +14,8 @@ import sqlalchemy as sa
 from service.content import KINDS, ContentKind, snapshot
 from service.extensions import db
 from service.models import Revision
-from service.queries import load_options
+from service.queries import ALL_STATUSES, load_options
 from service.search import document, search_index_rows
-
-ALL_STATUSES = ("draft", "published", "archived")
 
 
 def check_consistency() -> list[str]:
