@@ -5,10 +5,12 @@ logged like any other. A request's `X-Request-ID` is kept when it is a plain tok
 id follows the request through), otherwise one is made; either way the response echoes it.
 """
 
+import json
 import logging
 import re
 import time
 import uuid
+from datetime import UTC, datetime
 
 from pythonjsonlogger.json import JsonFormatter
 from werkzeug.wsgi import ClosingIterator
@@ -19,12 +21,39 @@ TOKEN_NAME_ENVIRON_KEY = "service.token_name"
 # Anything else might forge log lines or hide in them.
 VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
+# What a request's line holds beyond time, level, logger and message; "token" only when one was sent.
+REQUEST_FIELDS = ("method", "path", "status", "duration_ms", "request_id", "client", "token")
+
 log = logging.getLogger("service.requests")
+
+
+class JsonLogFormatter(JsonFormatter):
+    """python-json-logger's lines, with UTC ISO 8601 times and a direct path for request lines.
+
+    A request line is written on every request, cached reads included: its fields are known, so
+    it skips the general walk over every attribute of the record, half the cost of a line.
+    """
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.name != log.name or record.exc_info:
+            return super().format(record)
+        attributes = record.__dict__
+        line = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        line.update((name, attributes[name]) for name in REQUEST_FIELDS if name in attributes)
+        return json.dumps(line)
 
 
 def json_formatter() -> JsonFormatter:
     """Every log line a JSON object: the service's, and gunicorn's own (gunicorn.conf.py)."""
-    return JsonFormatter(
+    return JsonLogFormatter(
         "%(asctime)s %(levelname)s %(name)s %(message)s",
         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
     )

@@ -11,6 +11,7 @@ bounded in entries and in bytes, and evicts the least recently used first.
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import parse_qsl
 
 from flask import Flask, Response, request
@@ -35,12 +36,13 @@ NOT_MODIFIED_HEADERS = {
 @dataclass(frozen=True)
 class CachedResponse:
     body: bytes
+    # Content-Length included: what a hit sends as it is.
     headers: tuple[tuple[str, str], ...]
     etag: str | None
 
-    @property
-    def not_modified_headers(self) -> list[tuple[str, str]]:
-        return [(name, value) for name, value in self.headers if name.lower() in NOT_MODIFIED_HEADERS]
+    @cached_property
+    def not_modified_headers(self) -> tuple[tuple[str, str], ...]:
+        return tuple((name, value) for name, value in self.headers if name.lower() in NOT_MODIFIED_HEADERS)
 
 
 class ResponseCache:
@@ -107,9 +109,9 @@ class ResponseCacheMiddleware:
             environ[CACHE_KEY_ENVIRON_KEY] = key
             return self.wsgi_app(environ, start_response)
         if entry.etag and _matches(environ.get("HTTP_IF_NONE_MATCH"), entry.etag):
-            start_response("304 NOT MODIFIED", entry.not_modified_headers)
+            start_response("304 NOT MODIFIED", list(entry.not_modified_headers))
             return []
-        start_response("200 OK", [*entry.headers, ("Content-Length", str(len(entry.body)))])
+        start_response("200 OK", list(entry.headers))
         return [entry.body]
 
     def _read_generation(self) -> int:
@@ -146,8 +148,10 @@ def register_response_cache(app: Flask, max_entries: int, max_bytes: int) -> Non
     def store_in_cache(response: Response) -> Response:
         key = request.environ.get(CACHE_KEY_ENVIRON_KEY)
         if key is not None and response.status_code == 200 and not response.direct_passthrough:
-            headers = tuple(
-                (name, value) for name, value in response.headers.items() if name != "Content-Length"
+            body = response.get_data()
+            headers = (
+                *((name, value) for name, value in response.headers.items() if name != "Content-Length"),
+                ("Content-Length", str(len(body))),
             )
-            cache.put(key, CachedResponse(response.get_data(), headers, response.headers.get("ETag")))
+            cache.put(key, CachedResponse(body, headers, response.headers.get("ETag")))
         return response

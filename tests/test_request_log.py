@@ -1,12 +1,15 @@
 """Request logging: one structured line per request, with its id, its token's name and never the token."""
 
+import json
 import logging
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from pythonjsonlogger.json import JsonFormatter
 
 from service.extensions import db
+from service.request_log import json_formatter
 
 THERAPY = "/api/v1/therapies/checkpoint-inhibitors"
 
@@ -57,6 +60,31 @@ def test_the_token_is_named_never_shown(client, editor, request_lines):
     assert [line.status for line in lines] == [200, 401]
     formatted = "".join(JsonFormatter().format(line) for line in lines)
     assert secret not in formatted and "wrong-secret" not in formatted
+
+
+def test_log_lines_are_json_objects_with_every_field_and_utc_times(client, editor, request_lines):
+    get(client, THERAPY, headers=editor | {"X-Request-ID": "front-end.43"})
+    [record] = request_lines()
+    line = json.loads(json_formatter().format(record))
+    assert datetime.fromisoformat(line.pop("time")).utcoffset() == timedelta(0)
+    assert line == {
+        "level": "INFO",
+        "logger": "service.requests",
+        "message": "request",
+        "method": "GET",
+        "path": THERAPY,
+        "status": 200,
+        "duration_ms": record.duration_ms,
+        "request_id": "front-end.43",
+        "client": "127.0.0.1",
+        "token": "editor-ann",
+    }
+    # Any other line keeps whatever fields it was given.
+    other = logging.getLogger("service.errors").makeRecord(
+        "service.errors", logging.ERROR, __file__, 1, "unavailable", (), None, extra={"request_id": "r1"}
+    )
+    line = json.loads(json_formatter().format(other))
+    assert (line["logger"], line["message"], line["request_id"]) == ("service.errors", "unavailable", "r1")
 
 
 def test_an_error_keeps_its_trace_in_the_log_and_gives_the_client_its_id(app, client, caplog):
