@@ -2,6 +2,8 @@
 
 import os
 
+from gunicorn.glogging import Logger
+
 from service.security import refuse_debug_in_production
 from service.settings import Settings
 
@@ -13,6 +15,20 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # No access log: the service writes one JSON line per request itself (service/request_log.py),
 # and gunicorn's own lines are JSON too.
 accesslog = None
+
+
+class ServiceLogger(Logger):
+    """gunicorn's logger without its access log.
+
+    With `logconfig_dict` set, gunicorn builds an access record for every request even though
+    nothing prints it: in profiles, a tenth of a cached read's time.
+    """
+
+    def access(self, resp, req, environ, request_time) -> None:
+        pass
+
+
+logger_class = ServiceLogger
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,

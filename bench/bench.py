@@ -3,7 +3,8 @@
 Hot reads: the service is started as `make run` starts it (a freshly migrated and seeded SQLite
 database, the production server) and, beside it, bench/floor.py: a bare Flask app that answers
 the very same response bytes from memory, under the same server and worker count. wrk loads
-each at 32 connections; the table gives medians of several runs and each as a ratio to the floor.
+each at 32 connections, a run of the service beside a run of the floor; the table gives medians
+of several runs, and each ratio to the floor is the median of those pairs' ratios.
 For scale, nginx serves the same bytes as static files with as many workers: what no Python
 server comes near, and the reason to put an HTTP cache in front (see the README).
 
@@ -11,7 +12,7 @@ Growth: `flask seed --synthetic N` at N = 10 and N = 10,000, on SQLite and Postg
 (--postgres-url), with the response cache off: p50 of a list, a search and a deep page, and the
 SQL statements per request.
 
-    .venv/bin/python bench/bench.py [--runs 3] [--seconds 5] [--servers gunicorn granian]
+    .venv/bin/python bench/bench.py [--runs 5] [--seconds 5] [--servers gunicorn granian]
                                     [--postgres-url URL] [--parts hot growth] [--smoke]
 """
 
@@ -56,7 +57,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--runs", type=int, default=3, help="runs per measurement; the median is kept")
+    parser.add_argument("--runs", type=int, default=5, help="runs per measurement; the median is kept")
     parser.add_argument("--seconds", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
@@ -110,10 +111,13 @@ def hot_reads(server: str, folder: Path, args) -> dict:
             runs: dict[str, dict[str, list]] = {
                 name: {"service": [], "floor": [], "nginx": []} for name in SCENARIOS
             }
-            for _ in range(args.runs):
+            for run in range(args.runs):
                 for name, (path, revalidate) in SCENARIOS.items():
                     headers = {"If-None-Match": responses[path]["headers"]["ETag"]} if revalidate else {}
-                    for side, base in (("service", service_url), ("floor", floor_url)):
+                    # Each service run has its floor run next to it in time, first one then the
+                    # other leading, so that the load of a shared machine weighs on both alike.
+                    sides = [("service", service_url), ("floor", floor_url)]
+                    for side, base in sides if run % 2 == 0 else reversed(sides):
                         runs[name][side].append(wrk(base + path, args.seconds, args.connections, headers))
                     url, etag = static[path]
                     headers = {"If-None-Match": etag} if revalidate else {}
@@ -121,14 +125,15 @@ def hot_reads(server: str, folder: Path, args) -> dict:
         rss = worker_rss_mb()
     scenarios = {}
     for name, sides in runs.items():
-        service, floor = median_of(sides["service"]), median_of(sides["floor"])
+        service, floor = sides["service"], sides["floor"]
         scenarios[name] = {
-            "service": service,
-            "floor": floor,
+            "service": median_of(service),
+            "floor": median_of(floor),
             "nginx": median_of(sides["nginx"]),
-            "rps_ratio": round(service["rps"] / floor["rps"], 2),
-            "p50_ratio": round(service["p50_ms"] / floor["p50_ms"], 2),
-            "p99_ratio": round(service["p99_ms"] / floor["p99_ms"], 2),
+            "rps_ratio": paired_ratio(service, floor, "rps"),
+            "p50_ratio": paired_ratio(service, floor, "p50_ms"),
+            "p99_ratio": paired_ratio(service, floor, "p99_ms"),
+            "runs": sides,
         }
     return {"scenarios": scenarios, "worker_rss_mb": rss}
 
@@ -401,6 +406,11 @@ def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> di
 
 def median_of(measurements: list[dict[str, float]]) -> dict[str, float]:
     return {key: round(statistics.median(m[key] for m in measurements), 3) for key in measurements[0]}
+
+
+def paired_ratio(service: list[dict[str, float]], floor: list[dict[str, float]], key: str) -> float:
+    """The median of each service run's ratio to the floor run beside it in time."""
+    return round(statistics.median(s[key] / f[key] for s, f in zip(service, floor, strict=True)), 2)
 
 
 # --- Report ----------------------------------------------------------------------------------------

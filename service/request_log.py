@@ -8,8 +8,8 @@ id follows the request through), otherwise one is made; either way the response 
 import json
 import logging
 import re
+import secrets
 import time
-import uuid
 from datetime import UTC, datetime
 
 from pythonjsonlogger.json import JsonFormatter
@@ -78,12 +78,13 @@ class RequestLogMiddleware:
     def __call__(self, environ, start_response):
         started = time.perf_counter()
         given = environ.get("HTTP_X_REQUEST_ID", "")
-        environ[REQUEST_ID_ENVIRON_KEY] = given if VALID_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        request_id = given if VALID_REQUEST_ID.fullmatch(given) else secrets.token_hex(16)
+        environ[REQUEST_ID_ENVIRON_KEY] = request_id
         status = []
 
         def start_response_with_id(status_line, headers, exc_info=None):
             status.append(int(status_line.split(" ", 1)[0]))
-            headers = [*headers, ("X-Request-ID", environ[REQUEST_ID_ENVIRON_KEY])]
+            headers = [*headers, ("X-Request-ID", request_id)]
             return start_response(status_line, headers, exc_info)
 
         def log_request():
@@ -92,7 +93,7 @@ class RequestLogMiddleware:
                 "path": environ.get("PATH_INFO", ""),
                 "status": status[-1] if status else None,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "request_id": environ[REQUEST_ID_ENVIRON_KEY],
+                "request_id": request_id,
                 "client": environ.get("REMOTE_ADDR"),
             }
             if TOKEN_NAME_ENVIRON_KEY in environ:
