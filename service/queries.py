@@ -79,10 +79,11 @@ def list_items(kind: ContentKind, args: dict[str, Any], *, statuses: Sequence[st
     """A page of items, narrowed by the kind's filters and `q`, in the `sort` asked for."""
     model = kind.model
     # The type is implied by the subtype's table, but said, it lets the (type, status) index work.
-    conditions = [model.type == kind.type, model.status.in_(statuses)]
-    conditions += [
+    of_kind = [model.type == kind.type, model.status.in_(statuses)]
+    filters = [
         condition(args[name], statuses) for name, (_, condition) in kind.filters.items() if name in args
     ]
+    conditions = of_kind + filters
     query = sa.select(model).where(*conditions)
     ordering = order_by(kind, args.get("sort"))
     if "q" in args:
@@ -93,7 +94,11 @@ def list_items(kind: ContentKind, args: dict[str, Any], *, statuses: Sequence[st
         query = query.join(matches, matches.c.item_id == model.id)
         if not args.get("sort"):
             ordering = [matches.c.rank.desc(), model.id.asc()]
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    if filters or "q" in args:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    else:
+        # Every item has its row in its kind's table: the (type, status) index alone counts them.
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(ContentItem).where(*of_kind))
     page, page_size = args["page"], args["page_size"]
     offset = (page - 1) * page_size
     if "q" in args:
