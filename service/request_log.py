@@ -38,7 +38,7 @@ class JsonLogFormatter(JsonFormatter):
         return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
 
     def format(self, record: logging.LogRecord) -> str:
-        if record.name != log.name or record.exc_info:
+        if record.name != log.name or record.exc_info or record.stack_info:
             return super().format(record)
         attributes = record.__dict__
         line = {
@@ -48,7 +48,7 @@ class JsonLogFormatter(JsonFormatter):
             "message": record.getMessage(),
         }
         line.update((name, attributes[name]) for name in REQUEST_FIELDS if name in attributes)
-        return json.dumps(line)
+        return json.dumps(line, default=str)
 
 
 def json_formatter() -> JsonFormatter:
