@@ -1,5 +1,7 @@
 """Editors write: validated creates and updates, If-Match, drafts, archiving, revisions, restore."""
 
+import json
+
 import sqlalchemy as sa
 
 from service.extensions import db
@@ -243,3 +245,16 @@ def test_a_rejected_write_changes_nothing(app, client, editor):
     assert client.get(url).json["version"] == 1 and client.get(url).json["summary"] != "Half."
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Revision.id))) == revisions
+
+
+def test_a_list_counts_what_its_reader_may_see_of_its_own_kind(client, editor):
+    create(client, editor)
+
+    def total_and_listed(url, headers=None):
+        response = client.get(url, headers=headers or {})
+        return json.loads(response.headers["X-Pagination"])["total"], len(response.json)
+
+    public_total, public_listed = total_and_listed("/api/v1/therapies?page_size=100")
+    editor_total, editor_listed = total_and_listed("/api/v1/therapies?status=any&page_size=100", editor)
+    assert public_total == public_listed and editor_total == editor_listed == public_total + 1
+    assert total_and_listed("/api/v1/therapies?status=draft", editor) == (1, 1)
