@@ -46,6 +46,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     from service.http import check_requests, register_caching_headers
     from service.rate_limits import register_rate_limits
     from service.request_log import RequestLogMiddleware
+    from service.request_path import PathNormalizer
     from service.response_cache import register_response_cache
     from service.security import register_security_headers
 
@@ -59,12 +60,14 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     # stores complete responses.
     register_response_cache(app, settings.response_cache_entries, settings.response_cache_bytes)
     register_rate_limits(app, settings)
-    # After the rate limits' own check: a locked-out address is refused before any token look-up.
+    # After the refused-token budget's check: a locked-out address is refused before any look-up.
     check_tokens(app)
     if settings.trusted_proxies:
         count = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     app.wsgi_app = RequestLogMiddleware(app.wsgi_app)
+    # Outermost: every layer above, and the routes, see one spelling of the path.
+    app.wsgi_app = PathNormalizer(app.wsgi_app)
     register_caching_headers(app)
     register_security_headers(app)
     # Reads are open to every origin; apps may read the validators and the paging headers.

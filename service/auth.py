@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import datetime, timedelta
 from functools import wraps
@@ -12,9 +13,12 @@ from flask_smorest import abort
 
 from service.api.openapi import documented
 from service.extensions import db
+from service.http import HEALTH_PATHS
 from service.models import ApiToken, utcnow
 from service.request_log import TOKEN_NAME_ENVIRON_KEY
 
+# Letters, digits and . _ @ -: a name is shown in logs and revisions, and must not forge either.
+TOKEN_NAME_PATTERN = r"^[A-Za-z0-9._@-]{1,120}$"
 # What each role may do, by the least role a route needs.
 ROLE_RANK = {"editor": 1, "admin": 2}
 WWW_AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="immunotherapy-content"'}
@@ -32,6 +36,8 @@ def create_token(name: str, role: str, *, expires_in_days: int | None = None) ->
     """Make a token; the secret is returned once and only its hash is kept."""
     if role not in ROLE_RANK:
         raise TokenError(f"The role must be one of {', '.join(ROLE_RANK)}.")
+    if re.fullmatch(TOKEN_NAME_PATTERN, name) is None:
+        raise TokenError("A token's name is 1 to 120 letters, digits and . _ @ -")
     if db.session.scalar(sa.select(ApiToken.id).filter_by(name=name)) is not None:
         raise TokenError(f"A token named {name!r} already exists.")
     secret = secrets.token_urlsafe(32)
@@ -93,12 +99,12 @@ def _authenticate() -> ApiToken | None:
 
 
 def check_tokens(app: Flask) -> None:
-    """A token sent to the API is checked whatever the route: a bad one is a 401 everywhere (and
+    """A token sent is checked whatever the path, routed or not: a bad one is a 401 everywhere (and
     counts as a refused token), never a way around the anonymous budget or into the logs."""
 
     @app.before_request
     def check_token():
-        if "Authorization" in request.headers and request.path.startswith("/api/"):
+        if "Authorization" in request.headers and request.path not in HEALTH_PATHS:
             current_token()
 
 

@@ -43,7 +43,12 @@ def create_item(
     _bump_generation()
     item = kind.model(status="draft")
     data = dict(data)
-    data.setdefault("slug", slugify(data.get(kind.title_field) or ""))
+    if "slug" not in data:
+        data["slug"] = slugify(data.get(kind.title_field) or "")
+        if not data["slug"]:
+            field = kind.title_field
+            message = f"No slug can be made from this {field}: send a `slug` of letters, digits and hyphens."
+            raise InvalidContent(message, {"slug": [message]})
     if "position" in kind.fields and data.get("position") is None:
         # A new FAQ goes to the end of the list.
         last = db.session.scalar(sa.select(sa.func.max(kind.model.position)))

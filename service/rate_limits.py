@@ -1,10 +1,12 @@
-"""Rate limits: anonymous requests per client address, writes per token, failed sign-ins per address.
+"""Rate limits: anonymous requests per client address, writes per token, refused tokens per address.
 
 Flask-Limiter keeps the budgets, in memory (per worker) or in the storage RATELIMIT_STORAGE_URI
-names (Redis: one budget for every worker and instance). Writes and sign-ins are limited inside
-Flask. Anonymous requests are counted by a WSGI layer in front of the response cache, since a
-cached read never reaches Flask; it counts with Flask-Limiter's own limiter and storage.
-The health checks are never limited.
+names (Redis: one budget for every worker and instance). Writes are limited inside Flask, by
+Flask-Limiter's decorator-free default limit. Anonymous requests are counted by a WSGI layer in
+front of the response cache, since a cached read never reaches Flask. Refused tokens are counted
+by the app itself, on every path, routed or not: Flask-Limiter skips requests that match no
+route, and a guesser must not find a path outside the budget. Both count with Flask-Limiter's own
+limiter and storage. The health checks are never limited.
 """
 
 import logging
@@ -25,8 +27,32 @@ from service.settings import Settings
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # A rate-limit store that does not answer at once is skipped, not waited for.
 REDIS_TIMEOUTS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
+# While the store is out of reach, one line a minute says so (not a traceback per request).
+OUTAGE_LOG_INTERVAL_SECONDS = 60
 
 log = logging.getLogger(__name__)
+
+
+class OncePerInterval(logging.Filter):
+    """Lets through one record with a traceback per interval, shortened to one line; drops the rest."""
+
+    def __init__(self, seconds: float):
+        super().__init__()
+        self.seconds = seconds
+        self._last = -math.inf
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.exc_info:
+            return True
+        now = time.monotonic()
+        if now - self._last < self.seconds:
+            return False
+        self._last = now
+        error = record.exc_info[1]
+        record.msg = f"{record.getMessage()} ({type(error).__name__}: {error}); said once a minute"
+        record.args = None
+        record.exc_info = record.exc_text = None
+        return True
 
 
 def _token_key() -> str:
@@ -57,12 +83,33 @@ def _seconds_until(reset_at: float) -> int:
     return max(1, math.ceil(reset_at - time.time()))
 
 
-def _breached(limit: RequestLimit) -> Response:
-    if "writes" in limit.request_args:
-        detail = "Too many writes with this token."
-    else:
-        detail = "Too many refused tokens from this address: no token is accepted from it for now."
-    return too_many_requests(_seconds_until(limit.window.reset_time), detail)
+class Budget:
+    """One limit (`300/minute`, or several: `10/minute;100/hour`) counted per key in the limiter's
+    storage. A storage out of reach lets requests through rather than failing them all."""
+
+    def __init__(self, limiter: Limiter, limit: str, scope: str):
+        self.limiter = limiter
+        self.items = parse_many(limit)
+        self.scope = scope
+
+    def spend(self, key: str) -> int | None:
+        """Counts one request: None while within budget, else the seconds until it is."""
+        return self._check(key, spend=True)
+
+    def spent(self, key: str) -> int | None:
+        """Without counting: None while within budget, else the seconds until it is."""
+        return self._check(key, spend=False)
+
+    def _check(self, key: str, *, spend: bool) -> int | None:
+        try:
+            strategy = self.limiter.limiter
+            count = strategy.hit if spend else strategy.test
+            for item in self.items:
+                if not count(item, self.scope, key):
+                    return _seconds_until(strategy.get_window_stats(item, self.scope, key).reset_time)
+        except Exception:
+            log.warning("rate limit storage unavailable; the request is let through", exc_info=True)
+        return None
 
 
 def register_rate_limits(app: Flask, settings: Settings) -> None:
@@ -80,55 +127,68 @@ def register_rate_limits(app: Flask, settings: Settings) -> None:
                 methods=WRITE_METHODS,
                 exempt_when=_anonymous,
             ),
-            # Only refused tokens count: an editor at work never spends this budget.
-            Limit(
-                settings.ratelimit_auth_failures,
-                scope="auth-failures",
-                shared=True,
-                exempt_when=_anonymous,
-                deduct_when=lambda response: response.status_code == 401,
-            ),
         ],
         storage_uri=settings.ratelimit_storage_uri,
         storage_options=REDIS_TIMEOUTS if redis else {},
         # No X-RateLimit-* headers: the 429 says what a client needs (Retry-After).
         headers_enabled=False,
-        on_breach=_breached,
+        on_breach=_writes_breached,
         # A storage out of reach lets requests through rather than failing them all.
         swallow_errors=True,
     )
     limiter.init_app(app)
     limiter.request_filter(lambda: request.path in HEALTH_PATHS)
-    app.wsgi_app = AnonymousLimitMiddleware(app.wsgi_app, limiter, settings.ratelimit_anonymous)
+    for logger in (log, limiter.logger):
+        logger.addFilter(OncePerInterval(OUTAGE_LOG_INTERVAL_SECONDS))
+    count_refused_tokens(app, Budget(limiter, settings.ratelimit_auth_failures, "auth-failures"))
+    app.wsgi_app = AnonymousLimitMiddleware(
+        app.wsgi_app, Budget(limiter, settings.ratelimit_anonymous, "anonymous")
+    )
+
+
+def _writes_breached(limit: RequestLimit) -> Response:
+    return too_many_requests(_seconds_until(limit.window.reset_time), "Too many writes with this token.")
+
+
+def count_refused_tokens(app: Flask, budget: Budget) -> None:
+    """Every refused token (401) counts against its address, on any path; once the budget is
+    spent, the address may use no token at all, right or wrong, until the window ends.
+
+    Registered before the token check, so that a locked-out address is refused before any look-up.
+    """
+
+    @app.before_request
+    def refuse_locked_out_address() -> Response | None:
+        if "Authorization" not in request.headers or request.path in HEALTH_PATHS:
+            return None
+        retry_after = budget.spent(request.remote_addr or "unknown")
+        if retry_after is None:
+            return None
+        detail = "Too many refused tokens from this address: no token is accepted from it for now."
+        return too_many_requests(retry_after, detail)
+
+    @app.after_request
+    def count_refused_token(response: Response) -> Response:
+        if response.status_code == 401 and "Authorization" in request.headers:
+            budget.spend(request.remote_addr or "unknown")
+        return response
 
 
 class AnonymousLimitMiddleware:
-    """Counts every request to the API that carries no token, cached or not, per client address."""
+    """Counts every request that carries no token, cached or not, per client address."""
 
-    def __init__(self, wsgi_app, limiter: Limiter, limit: str):
+    def __init__(self, wsgi_app, budget: Budget):
         self.wsgi_app = wsgi_app
-        self.limiter = limiter
-        self.items = parse_many(limit)
+        self.budget = budget
 
     def __call__(self, environ, start_response):
         if (
             "HTTP_AUTHORIZATION" not in environ
             and environ["REQUEST_METHOD"] != "OPTIONS"
-            and environ.get("PATH_INFO", "").startswith("/api/")
+            and environ.get("PATH_INFO") not in HEALTH_PATHS
         ):
-            retry_after = self._spend(environ.get("REMOTE_ADDR") or "unknown")
+            retry_after = self.budget.spend(environ.get("REMOTE_ADDR") or "unknown")
             if retry_after is not None:
                 response = too_many_requests(retry_after, "Too many requests from this address.")
                 return response(environ, start_response)
         return self.wsgi_app(environ, start_response)
-
-    def _spend(self, address: str) -> int | None:
-        """None when the request is within budget, else the seconds until it is."""
-        try:
-            strategy = self.limiter.limiter
-            for item in self.items:
-                if not strategy.hit(item, "anonymous", address):
-                    return _seconds_until(strategy.get_window_stats(item, "anonymous", address).reset_time)
-        except Exception:
-            log.warning("rate limit storage unavailable; the request is let through", exc_info=True)
-        return None

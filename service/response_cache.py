@@ -5,7 +5,7 @@ which lives in the database, so the cache is safe with any number of workers and
 dictionary look-up and the bytes, with no routing, no view and no serialization. Every write
 bumps the generation, so no entry outlives the content it was made from. Only what anyone may
 see is kept: GETs of the API without an Authorization header, answered 200. The cache is
-bounded in entries and in bytes, and evicts the least recently used first.
+bounded in entries and in bytes (keys, headers and bodies), and evicts the least recently used first.
 """
 
 import threading
@@ -41,6 +41,10 @@ class CachedResponse:
     etag: str | None
 
     @cached_property
+    def size(self) -> int:
+        return len(self.body) + sum(len(name) + len(value) for name, value in self.headers)
+
+    @cached_property
     def not_modified_headers(self) -> tuple[tuple[str, str], ...]:
         return tuple((name, value) for name, value in self.headers if name.lower() in NOT_MODIFIED_HEADERS)
 
@@ -64,19 +68,25 @@ class ResponseCache:
             return entry
 
     def put(self, key: tuple, entry: CachedResponse) -> None:
-        size = len(entry.body)
         # One response may take at most an eighth of the cache, so a few big ones cannot flush it.
-        if size > self.max_bytes // 8:
+        if _size(key, entry) > self.max_bytes // 8:
             return
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self.bytes -= len(old.body)
+                self.bytes -= _size(key, old)
             self._entries[key] = entry
-            self.bytes += size
+            self.bytes += _size(key, entry)
             while len(self._entries) > self.max_entries or self.bytes > self.max_bytes:
-                _, evicted = self._entries.popitem(last=False)
-                self.bytes -= len(evicted.body)
+                evicted_key, evicted = self._entries.popitem(last=False)
+                self.bytes -= _size(evicted_key, evicted)
+
+
+def _size(key: tuple, entry: CachedResponse) -> int:
+    """What an entry holds: the key (a client chooses its query, and `Link` echoes it) counts as
+    much as the body and the headers."""
+    _generation, path, query = key
+    return len(path) + sum(len(name) + len(value) for name, value in query) + entry.size
 
 
 class ResponseCacheMiddleware:

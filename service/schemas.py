@@ -18,9 +18,19 @@ def _doc(description: str, example=None) -> dict:
     return {"description": description} | ({"example": example} if example is not None else {})
 
 
+class FullMatch(validate.Regexp):
+    """A pattern the whole value must match: `re.match` lets `$` match before a final newline, and a
+    slug or a name ending in one would break the headers it is sent in."""
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
+
+
 def slug_field(**kwargs) -> fields.String:
     return fields.String(
-        validate=[validate.Length(min=1, max=120), validate.Regexp(SLUG_PATTERN, error="Not a valid slug.")],
+        validate=[validate.Length(min=1, max=120), FullMatch(SLUG_PATTERN, error="Not a valid slug.")],
         **kwargs,
     )
 

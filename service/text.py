@@ -1,7 +1,8 @@
 """Plain-text helpers: cleaning scraped source documents and making slugs."""
 
 import re
-import unicodedata
+
+from slugify import slugify as transliterated_slug
 
 # Lines that scraped pages append after the article itself.
 FOOTER_LINES = ("Similar Posts",)
@@ -9,7 +10,6 @@ FOOTER_LINES = ("Similar Posts",)
 # An underscore between two letters or digits joins words that should be apart
 # ("checkpoint_inhibitors"); `[^\W_]` is a word character other than the underscore.
 _JOINED_WORDS = re.compile(r"(?<=[^\W_])_(?=[^\W_])")
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def clean_source_text(raw: str, noise_phrases: tuple[str, ...] | list[str] = ()) -> str:
@@ -52,6 +52,7 @@ def _strip_phrase(line: str, phrase: str) -> str:
 
 
 def slugify(text: str) -> str:
-    """Lowercase ASCII letters, digits and single hyphens: "CAR T-cell therapy" -> "car-t-cell-therapy"."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")[:120].rstrip("-")
+    """Lowercase ASCII letters, digits and single hyphens, transliterated from any script:
+    "CAR T-cell therapy" -> "car-t-cell-therapy", "免疫療法" -> "mian-yi-liao-fa". Empty when
+    nothing usable remains ("!!!")."""
+    return transliterated_slug(text, max_length=120)

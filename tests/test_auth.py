@@ -97,3 +97,14 @@ def test_no_write_route_is_reachable_without_a_token(app, client):
 def test_reading_drafts_needs_a_token(client, editor):
     assert client.get("/api/v1/faqs?status=draft").status_code == 401
     assert client.get("/api/v1/faqs?status=any", headers=editor).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["ann\n", "ann\nforged log line", "", "a b", "x" * 121])
+def test_a_token_name_is_checked_whole_over_the_api_and_on_the_cli(app, client, admin, name):
+    response = client.post("/api/v1/tokens", json={"name": name, "role": "editor"}, headers=admin)
+    assert response.status_code == 422
+    assert "name" in response.json["errors"]["json"]
+    result = app.test_cli_runner().invoke(args=["tokens", "create", "--name", name, "--role", "editor"])
+    assert result.exit_code != 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(ApiToken.id)).filter_by(name=name)) == 0

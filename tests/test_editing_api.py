@@ -258,3 +258,35 @@ def test_a_list_counts_what_its_reader_may_see_of_its_own_kind(client, editor):
     editor_total, editor_listed = total_and_listed("/api/v1/therapies?status=any&page_size=100", editor)
     assert public_total == public_listed and editor_total == editor_listed == public_total + 1
     assert total_and_listed("/api/v1/therapies?status=draft", editor) == (1, 1)
+
+
+def test_a_slug_is_checked_whole_so_no_header_can_be_broken(client, editor):
+    created = client.post(
+        "/api/v1/mechanisms", json={"name": "Newline", "summary": "s.", "slug": "nl-slug\n"}, headers=editor
+    )
+    assert created.status_code == 422 and "slug" in created.json["errors"]["json"]
+    assert client.get("/api/v1/mechanisms?status=any&page_size=100", headers=editor).json == [
+        item
+        for item in client.get("/api/v1/mechanisms?status=any&page_size=100", headers=editor).json
+        if item["slug"] != "nl-slug\n"
+    ]
+    renamed = patch(client, editor, "/api/v1/indications/melanoma", {"slug": "melanoma\n"})
+    assert renamed.status_code == 422
+    assert client.get("/api/v1/indications/melanoma").json["slug"] == "melanoma"
+
+
+def test_a_name_in_any_script_gets_a_transliterated_slug(client, editor):
+    response = create(client, editor, body=NEW_THERAPY | {"name": "免疫療法"})
+    assert response.headers["Location"] == "/api/v1/therapies/mian-yi-liao-fa"
+    assert client.get(response.headers["Location"], headers=editor).json["name"] == "免疫療法"
+
+
+def test_a_name_with_nothing_to_make_a_slug_from_is_a_422_naming_slug(client, editor):
+    before = client.get("/api/v1/therapies?status=any", headers=editor).headers["X-Pagination"]
+    response = client.post("/api/v1/therapies", json=NEW_THERAPY | {"name": "!!! ???"}, headers=editor)
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert "slug" in response.json["errors"]["json"]
+    assert client.get("/api/v1/therapies?status=any", headers=editor).headers["X-Pagination"] == before
+    # With a slug of its own, the same name is fine.
+    assert create(client, editor, body=NEW_THERAPY | {"name": "!!! ???", "slug": "punctuation"})

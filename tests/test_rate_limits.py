@@ -143,3 +143,42 @@ def test_limits_are_on_by_default_and_a_bad_limit_stops_the_start():
     assert Settings.from_env({}).ratelimit_enabled
     with pytest.raises(SystemExit, match="RATELIMIT_WRITES"):
         Settings.from_env({"RATELIMIT_WRITES": "lots"})
+
+
+def test_a_path_spelled_with_extra_slashes_spends_the_same_budget(limited):
+    client = limited(ratelimit_anonymous="3/minute").test_client()
+    for _ in range(3):
+        assert client.get("/api/v1/therapies", environ_base=_from("10.0.0.20")).status_code == 200
+    for spelling in ("//api/v1/therapies", "/api//v1/therapies", "///api/v1///therapies"):
+        response = client.get("/", environ_base=_from("10.0.0.20"), environ_overrides={"PATH_INFO": spelling})
+        _assert_too_many(response)
+
+
+def test_refused_tokens_count_on_paths_that_match_no_route(limited):
+    app = limited(ratelimit_auth_failures="3/minute")
+    client = app.test_client()
+    good = token_headers(app, "editor-unrouted", "editor")
+    for attempt in range(3):
+        bad = {"Authorization": f"Bearer guess-{attempt}"}
+        response = client.get("/api/v1/nonexistent", headers=bad, environ_base=_from("10.0.0.21"))
+        assert response.status_code == 401
+    # No oracle: a right token is refused like a wrong one until the window ends.
+    for path in ("/api/v1/nonexistent", "/not-the-api", THERAPY):
+        _assert_too_many(client.get(path, headers=good, environ_base=_from("10.0.0.21")))
+
+
+def test_an_unreachable_store_lets_requests_through_and_says_so_once(limited, caplog):
+    # Nothing listens on port 1: every budget check fails at once.
+    app = limited(ratelimit_storage_uri="redis://127.0.0.1:1/0")
+    client = app.test_client()
+    editor = token_headers(app, "editor-no-redis", "editor")
+    caplog.set_level("WARNING")
+    for _ in range(5):
+        assert client.get(THERAPY, environ_base=_from("10.0.0.22")).status_code == 200
+        assert client.patch(THERAPY, json={"summary": "x"}, headers=editor).status_code == 428
+    outages = [record for record in caplog.records if "rate limit" in record.getMessage().lower()]
+    # One line from the service's budgets and one from Flask-Limiter's, each without a traceback.
+    assert 1 <= len(outages) <= 2
+    for record in outages:
+        assert record.exc_info is None and "Traceback" not in caplog.text
+        assert "ConnectionError" in record.getMessage()

@@ -81,16 +81,45 @@ def test_reads_with_a_token_are_never_cached(client, editor):
     assert client.get(draft.headers["Location"]).status_code == 404
 
 
+def _key(number: int) -> tuple:
+    return (1, f"/api/v1/faqs/{number}", ())
+
+
 def test_the_cache_is_bounded_in_entries_and_bytes():
     cache = ResponseCache(max_entries=3, max_bytes=800)
     for number in range(5):
-        cache.put(("k", number), CachedResponse(b"x" * 50, (), None))
-    assert len(cache) == 3 and cache.get(("k", 0)) is None and cache.get(("k", 4)) is not None
-    cache.put(("big",), CachedResponse(b"x" * 101, (), None))  # over an eighth of the bytes: not kept
-    assert cache.get(("big",)) is None
+        cache.put(_key(number), CachedResponse(b"x" * 50, (), None))
+    assert len(cache) == 3 and cache.get(_key(0)) is None and cache.get(_key(4)) is not None
+    cache.put(_key(9), CachedResponse(b"x" * 101, (), None))  # over an eighth of the bytes: not kept
+    assert cache.get(_key(9)) is None
     for number in range(3):
-        cache.put(("m", number), CachedResponse(b"x" * 100, (), None))
+        cache.put(_key(10 + number), CachedResponse(b"x" * 70, (("ETag", '"e"'),), None))
     assert cache.bytes <= 800
+
+
+def test_the_byte_bound_counts_what_a_client_sends_in_the_query(app):
+    # 4 KB of unknown parameters: kept in the cache key and echoed in `Link` (first, next, last).
+    max_bytes = 1024 * 1024
+    limited = make_app(app.config["SETTINGS"].database_url, response_cache_bytes=max_bytes)
+    cache = limited.extensions["response_cache"]
+    client = limited.test_client()
+    for number in range(100):
+        response = client.get(f"/api/v1/faqs?page_size=1&junk{number}={'j' * 4096}")
+        assert response.status_code == 200
+    assert cache.bytes <= max_bytes
+    # Each entry holds the junk at least four times, so no more entries than that fit in the bound.
+    assert 0 < len(cache) <= max_bytes // (4 * 4096)
+    with limited.app_context():
+        db.engine.dispose()
+
+
+def test_a_path_spelled_with_extra_slashes_is_the_same_cached_response(client, database_use):
+    first = client.get("/api/v1/therapies?page_size=2")
+    database_use.update(statements=0, checkouts=0)
+    again = client.get("/", query_string="page_size=2", environ_overrides={"PATH_INFO": "//api/v1/therapies"})
+    assert again.status_code == 200 and again.data == first.data
+    assert "Location" not in again.headers
+    assert (database_use["statements"], database_use["checkouts"]) == (0, 1)
 
 
 def test_the_cache_can_be_turned_off(uncached_app):

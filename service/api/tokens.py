@@ -8,6 +8,7 @@ from marshmallow import fields, validate
 from service.api.blueprint import Blueprint
 from service.api.openapi import documented
 from service.auth import (
+    TOKEN_NAME_PATTERN,
     TokenError,
     create_token,
     current_token,
@@ -17,6 +18,7 @@ from service.auth import (
     revoke_token,
 )
 from service.models import ROLES
+from service.schemas import FullMatch
 
 blp = Blueprint("tokens", __name__, url_prefix="/api/v1", description="Bearer tokens and who holds them.")
 
@@ -41,7 +43,7 @@ class NewTokenSchema(TokenSchema):
 class TokenCreateSchema(ma.Schema):
     name = fields.String(
         required=True,
-        validate=[validate.Length(min=1, max=120), validate.Regexp(r"^[A-Za-z0-9._@-]+$")],
+        validate=[validate.Length(min=1, max=120), FullMatch(TOKEN_NAME_PATTERN)],
         metadata={"description": "Letters, digits and . _ @ -", "example": "editor-ann"},
     )
     role = fields.String(
