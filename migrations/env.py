@@ -5,6 +5,8 @@ import logging
 from alembic import context
 from flask import current_app
 
+from service.database import lift_statement_timeout
+
 logger = logging.getLogger("alembic.env")
 config = context.config
 target_db = current_app.extensions["migrate"].db
@@ -42,6 +44,8 @@ def run_migrations_online():
             **conf_args,
         )
         with context.begin_transaction():
+            # A migration may rightly wait on a lock: the request-time statement timeout is lifted.
+            lift_statement_timeout(connection)
             context.run_migrations()
 
 

@@ -2,6 +2,7 @@
 
 from flask import Flask
 
+from service.database import engine_options
 from service.request_log import configure_logging
 from service.settings import PROJECT_ROOT, Settings
 
@@ -21,7 +22,7 @@ def configure(app: Flask, settings: Settings) -> None:
     configure_logging(settings.log_level)
     app.config.update(
         SQLALCHEMY_DATABASE_URI=settings.database_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": not settings.is_sqlite},
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings.database_url, settings.database_timeout),
         API_TITLE="Immunotherapy content API",
         API_VERSION="1",
         OPENAPI_VERSION="3.1.0",
@@ -40,7 +41,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from service.auth import check_tokens
-    from service.database import configure_sqlite
+    from service.database import SilentServerGuard, configure_sqlite
     from service.errors import register_error_handlers
     from service.extensions import api, cors, db, migrate
     from service.http import check_requests, register_caching_headers
@@ -59,6 +60,10 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     # The cache comes before the caching headers too: after-request hooks run in reverse, so it
     # stores complete responses.
     register_response_cache(app, settings.response_cache_entries, settings.response_cache_bytes)
+    if not settings.is_sqlite:
+        # Around every layer that asks the database: the cache's generation read and the app.
+        with app.app_context():
+            app.wsgi_app = SilentServerGuard(app.wsgi_app, db.engine, settings.database_timeout)
     register_rate_limits(app, settings)
     # After the refused-token budget's check: a locked-out address is refused before any look-up.
     check_tokens(app)
@@ -81,7 +86,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     )
     if settings.is_sqlite:
         with app.app_context():
-            configure_sqlite(db.engine)
+            configure_sqlite(db.engine, settings.database_timeout)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -7,6 +7,7 @@ from http import HTTPStatus
 
 import marshmallow as ma
 import psycopg
+import psycopg.errors
 from flask import Flask, Response, request
 from flask_smorest import Api
 from sqlalchemy.exc import DBAPIError
@@ -17,6 +18,26 @@ from service.request_log import REQUEST_ID_ENVIRON_KEY
 PROBLEM_MIMETYPE = "application/problem+json"
 # How long a client should wait before retrying when the database cannot be reached.
 DATABASE_RETRY_AFTER_SECONDS = 5
+# Where a layer in front of Flask leaves the error of a database it found unavailable.
+UNAVAILABLE_ENVIRON_KEY = "service.database_unavailable"
+# SQLite's primary result codes for a database that cannot serve now: busy or locked, out of
+# memory, read-only, an I/O error, full, a file it cannot open.
+SQLITE_UNAVAILABLE = {
+    sqlite3.SQLITE_BUSY,
+    sqlite3.SQLITE_LOCKED,
+    sqlite3.SQLITE_NOMEM,
+    sqlite3.SQLITE_READONLY,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_PROTOCOL,
+}
+# PostgreSQL out of reach, timed out (57014), out of space (53100) or read-only (25006).
+UNAVAILABLE_POSTGRES_ERRORS = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    psycopg.errors.ReadOnlySqlTransaction,
+)
 
 log = logging.getLogger(__name__)
 
@@ -92,16 +113,26 @@ def register_error_handlers(app: Flask) -> None:
     """Errors that are not HTTP exceptions: a database out of reach and anything unexpected."""
 
     @app.errorhandler(DBAPIError)
-    def database_unavailable(error: DBAPIError) -> Response:
-        if not is_connection_problem(error):
+    def database_error(error: DBAPIError) -> Response:
+        if not is_unavailable(error):
             return unexpected_error(error)
+        return database_unavailable(error)
+
+    @app.errorhandler(DatabaseUnavailable)
+    def database_unavailable(error: Exception) -> Response:
         log.error("database unavailable", exc_info=error, extra={"request_id": _request_id()})
         detail = "The database cannot be reached; try again shortly."
         if request.method not in ("GET", "HEAD", "OPTIONS"):
-            detail = "The database cannot be reached: nothing was saved; send the change again shortly."
+            detail = "The database cannot take the change now: nothing was saved; send it again shortly."
         return problem_response(
             ServiceUnavailable.code, detail, headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
         )
+
+    @app.before_request
+    def answer_a_database_found_unavailable() -> None:
+        # A layer in front (the response cache) already found it out of reach: no second wait.
+        if UNAVAILABLE_ENVIRON_KEY in request.environ:
+            raise DatabaseUnavailable() from request.environ[UNAVAILABLE_ENVIRON_KEY]
 
     @app.errorhandler(CommitOutcomeUnknown)
     def commit_outcome_unknown(error: CommitOutcomeUnknown) -> Response:
@@ -133,15 +164,20 @@ def _request_id() -> str | None:
     return request.environ.get(REQUEST_ID_ENVIRON_KEY)
 
 
-def is_connection_problem(error: DBAPIError) -> bool:
-    """A database out of reach or busy (503), as against a fault in the query or the schema (500)."""
-    if error.connection_invalidated:
-        return True
-    original = error.orig
-    if isinstance(original, sqlite3.OperationalError):
-        message = str(original)
-        return any(words in message for words in ("database is locked", "unable to open", "disk I/O"))
-    return isinstance(original, psycopg.OperationalError | psycopg.InterfaceError)
+def is_unavailable(error: Exception) -> bool:
+    """The database cannot serve now (out of reach, busy, timed out, full or read-only): a 503, as
+    against a fault in the query or the schema (500). Takes SQLAlchemy's errors and the driver's."""
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        error = error.orig
+    if isinstance(error, sqlite3.Error):
+        return (getattr(error, "sqlite_errorcode", 0) & 0xFF) in SQLITE_UNAVAILABLE
+    return isinstance(error, UNAVAILABLE_POSTGRES_ERRORS)
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot serve this request now; the cause is chained."""
 
 
 class CommitOutcomeUnknown(Exception):

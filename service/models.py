@@ -308,6 +308,16 @@ class ApiToken(db.Model):
     revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
 
+class ReadinessCheck(db.Model):
+    """One row that /readyz writes: the cheapest real write, so that a full disk or a read-only
+    database shows as not ready before an editor's change fails on it."""
+
+    __tablename__ = "readiness_checks"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    checked_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+
 class ContentGeneration(db.Model):
     """A single-row counter bumped by every write: list ETags and response caches key on it."""
 

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 
 from flask import Flask, Response, request
 
+from service.errors import UNAVAILABLE_ENVIRON_KEY, is_unavailable
 from service.extensions import db
 from service.queries import GENERATION_ENVIRON_KEY, GENERATION_SQL
 
@@ -108,8 +109,10 @@ class ResponseCacheMiddleware:
             return self.wsgi_app(environ, start_response)
         try:
             generation = self._read_generation()
-        except Exception:
-            # The app answers (a 503 when the database is out of reach).
+        except Exception as error:
+            # The app answers: a 503 at once when the database is unavailable, without a second wait.
+            if is_unavailable(error):
+                environ[UNAVAILABLE_ENVIRON_KEY] = error
             return self.wsgi_app(environ, start_response)
         query = tuple(sorted(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)))
         key = (generation, environ["PATH_INFO"], query)

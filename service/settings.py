@@ -18,6 +18,8 @@ class Settings:
     port: int = 8000
     log_level: str = "INFO"
     seed_dir: Path = PROJECT_ROOT / "seed"
+    # The longest a request waits on the database (a lock, a statement, a connection) before 503.
+    database_timeout: float = 3.0
     # The in-process cache of anonymous GET responses, per worker; 0 turns it off.
     response_cache_entries: int = 2048
     response_cache_bytes: int = 32 * 1024 * 1024
@@ -40,6 +42,7 @@ class Settings:
             port=_int(env, "PORT", defaults.port),
             log_level=(env.get("LOG_LEVEL") or defaults.log_level).upper(),
             seed_dir=Path(env.get("SEED_DIR") or defaults.seed_dir),
+            database_timeout=_seconds(env, "DATABASE_TIMEOUT", defaults.database_timeout),
             response_cache_entries=_int(env, "RESPONSE_CACHE_ENTRIES", defaults.response_cache_entries),
             response_cache_bytes=_int(env, "RESPONSE_CACHE_BYTES", defaults.response_cache_bytes),
             ratelimit_enabled=_bool(env, "RATELIMIT_ENABLED", defaults.ratelimit_enabled),
@@ -71,6 +74,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise SystemExit(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    value = env.get(name)
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0
+    if not 0 < seconds <= 600:
+        raise SystemExit(f"{name} must be a number of seconds from 0 to 600, not {value!r}")
+    return seconds
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

@@ -6,9 +6,14 @@ server is back. On SQLite, a write lock held elsewhere past the busy timeout is 
 import contextlib
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -17,7 +22,7 @@ import sqlalchemy as sa
 from service.consistency import check_consistency
 from service.extensions import db
 from tests.conftest import make_app, token_headers, upgrade_and_seed
-from tests.servers import free_port
+from tests.servers import free_port, running_server
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 THERAPY = "/api/v1/therapies/checkpoint-inhibitors"
@@ -57,6 +62,20 @@ class PrivatePostgres:
             "start",
         )
 
+    def _processes(self) -> list[int]:
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        children = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True, text=True)
+        return [postmaster, *map(int, children.stdout.split())]
+
+    def freeze(self) -> None:
+        """Every process of the server stopped: connections stay open and nothing ever answers."""
+        for pid in self._processes():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in self._processes():
+            os.kill(pid, signal.SIGCONT)
+
     def stop(self) -> None:
         # Immediate: as a crash or a cut network looks to the service, with no goodbye to clients.
         self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
@@ -73,6 +92,8 @@ def private_postgres():
     server.init()
     server.start()
     yield server
+    with contextlib.suppress(OSError):
+        server.thaw()
     with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
         server.stop()
     shutil.rmtree(folder, ignore_errors=True)
@@ -185,4 +206,136 @@ def test_a_locked_sqlite_database_refuses_writes_with_503_and_saves_nothing(tmp_
     assert again.status_code == 200
     with app.app_context():
         assert check_consistency() == []
+        db.engine.dispose()
+
+
+def _timed(call):
+    started = time.monotonic()
+    response = call()
+    return response, time.monotonic() - started
+
+
+def test_a_server_that_hangs_is_a_503_within_seconds_not_a_stall(private_postgres, faulty):
+    _, client, editor = faulty
+    etag = client.get(THERAPY, headers=editor).headers["ETag"]
+    assert client.get("/api/v1/therapies").status_code == 200  # pooled connections in hand
+
+    private_postgres.freeze()
+    try:
+        # The default timeout is 3 s: a cut connection, then a connect that times out.
+        for call in (
+            lambda: client.get("/api/v1/therapies"),
+            lambda: client.get(THERAPY, headers=editor),
+            lambda: client.get("/readyz"),
+        ):
+            response, seconds = _timed(call)
+            _assert_unavailable(response)
+            assert seconds < 10
+        write, seconds = _timed(
+            lambda: client.patch(THERAPY, json={"summary": "Lost."}, headers=editor | {"If-Match": etag})
+        )
+        _assert_unavailable(write)
+        assert seconds < 10
+        healthz, seconds = _timed(lambda: client.get("/healthz"))
+        assert healthz.status_code == 200 and seconds < 1
+    finally:
+        private_postgres.thaw()
+    assert client.get("/readyz").status_code == 200
+    assert client.get(THERAPY).json["summary"] != "Lost."
+
+
+def test_under_gunicorn_a_hanging_database_leaves_the_health_check_answering(private_postgres, faulty):
+    with running_server(
+        ["gunicorn", "--config", "gunicorn.conf.py", "service:create_app()"],
+        private_postgres.url,
+        WEB_CONCURRENCY="2",
+        LOG_LEVEL="ERROR",
+    ) as (base, _server):
+        private_postgres.freeze()
+        answers: list[int] = []
+
+        def read() -> None:
+            try:
+                urllib.request.urlopen(f"{base}/api/v1/faqs?page_size=3", timeout=30)
+            except urllib.error.HTTPError as error:
+                answers.append(error.code)
+
+        try:
+            # Both workers busy with reads that wait on the silent server.
+            readers = [threading.Thread(target=read) for _ in range(2)]
+            for reader in readers:
+                reader.start()
+            time.sleep(0.5)
+            with urllib.request.urlopen(f"{base}/healthz", timeout=15) as health:
+                assert health.status == 200
+            for reader in readers:
+                reader.join(timeout=30)
+        finally:
+            private_postgres.thaw()
+        assert answers == [503, 503]
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A file system of 8 MiB of its own (tmpfs), to fill up or make read-only."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(folder)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        if os.environ.get("CI"):
+            pytest.fail(f"A tmpfs cannot be mounted here: {mounted.stderr.decode()}")
+        pytest.skip("Mounting a tmpfs needs root.")
+    yield folder
+    subprocess.run(["umount", "--lazy", str(folder)], check=True)
+
+
+def _sqlite_app_on(folder: Path):
+    app = make_app(f"sqlite:///{folder / 'content.db'}")
+    upgrade_and_seed(app)
+    return app, app.test_client(), token_headers(app, "editor-disk", "editor")
+
+
+def test_a_full_disk_refuses_writes_with_503_and_is_not_ready(small_disk):
+    app, client, editor = _sqlite_app_on(small_disk)
+    etag = client.get(THERAPY, headers=editor).headers["ETag"]
+    filler = small_disk / "filler"
+    with contextlib.suppress(OSError), filler.open("wb") as file:
+        while True:
+            file.write(b"\0" * 65536)
+            file.flush()
+    try:
+        write = client.patch(THERAPY, json={"summary": "No room."}, headers=editor | {"If-Match": etag})
+        _assert_unavailable(write)
+        assert "nothing was saved" in write.json["detail"]
+        _assert_unavailable(client.get("/readyz"))
+    finally:
+        filler.unlink()
+    assert client.get("/readyz").status_code == 200
+    again = client.patch(THERAPY, json={"summary": "Room again."}, headers=editor | {"If-Match": etag})
+    assert again.status_code == 200
+    with app.app_context():
+        assert check_consistency() == []
+        db.engine.dispose()
+
+
+def test_a_read_only_database_refuses_writes_with_503_and_is_not_ready(small_disk):
+    app, client, editor = _sqlite_app_on(small_disk)
+    etag = client.get(THERAPY, headers=editor).headers["ETag"]
+    with app.app_context():
+        db.engine.dispose()
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    try:
+        write = client.patch(THERAPY, json={"summary": "Read-only."}, headers=editor | {"If-Match": etag})
+        _assert_unavailable(write)
+        assert "nothing was saved" in write.json["detail"]
+        _assert_unavailable(client.get("/readyz"))
+        assert client.get(THERAPY).status_code in (200, 503)
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
+    assert client.get("/readyz").status_code == 200
+    with app.app_context():
         db.engine.dispose()

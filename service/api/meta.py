@@ -1,5 +1,6 @@
 """The API index and the health checks that stand outside the version prefix."""
 
+import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
@@ -11,6 +12,7 @@ from service.api.blueprint import Blueprint
 from service.api.openapi import VALIDATOR_HEADERS, documented
 from service.content import KINDS
 from service.extensions import db
+from service.models import ReadinessCheck, utcnow
 
 API_VERSION = "1"
 
@@ -72,7 +74,8 @@ class Ready(MethodView):
     def get(self):
         """Readiness
 
-        The database answers and its schema is at the newest migration; 503 otherwise.
+        The database answers, its schema is at the newest migration and it takes a write; 503
+        otherwise (out of reach, not migrated, a full disk, a read-only file or server).
         """
         heads = set(
             ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config()).get_heads()
@@ -84,5 +87,10 @@ class Ready(MethodView):
                 503,
                 message="The database schema is not at the newest migration.",
                 headers={"Retry-After": "30"},
+            )
+        # Committed on its own connection, so that a failure is the database's, not the request's.
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.update(ReadinessCheck).where(ReadinessCheck.id == 1).values(checked_at=utcnow())
             )
         return {"status": "ok"}
