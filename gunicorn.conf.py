@@ -1,10 +1,14 @@
 """gunicorn settings, from the service's own settings (HOST, PORT, WEB_CONCURRENCY)."""
 
+import json
 import os
+from http import HTTPStatus
 
+import gunicorn.util
 from gunicorn.glogging import Logger
 
-from service.security import refuse_debug_in_production
+from service.errors import PROBLEM_MIMETYPE
+from service.security import refuse_debug_in_production, security_headers
 from service.settings import Settings
 
 refuse_debug_in_production()
@@ -40,3 +44,29 @@ logconfig_dict = {
     "root": {"level": _settings.log_level, "handlers": ["stderr"]},
     "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False}},
 }
+
+
+def write_problem(sock, status: int, reason: str, message: str) -> None:
+    """gunicorn's own refusals (a malformed request line, too many headers), as problem+json.
+
+    gunicorn answers them before the app sees the request, with an HTML page of its own
+    (`gunicorn.util.write_error`); this takes that function's place, so that every answer of the
+    service, whoever makes it, is problem+json with the security headers.
+    """
+    body = json.dumps(
+        {
+            "type": "about:blank",
+            "title": HTTPStatus(status).phrase,
+            "status": status,
+            "detail": message[:200] or reason,
+        }
+    ).encode()
+    headers = {"Content-Type": PROBLEM_MIMETYPE, "Content-Length": str(len(body)), "Connection": "close"}
+    headers |= security_headers(PROBLEM_MIMETYPE)
+    head = f"HTTP/1.1 {status} {reason}\r\n" + "".join(
+        f"{name}: {value}\r\n" for name, value in headers.items()
+    )
+    gunicorn.util.write_nonblock(sock, head.encode("latin-1") + b"\r\n" + body)
+
+
+gunicorn.util.write_error = write_problem

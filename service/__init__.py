@@ -3,6 +3,7 @@
 from flask import Flask
 
 from service.database import engine_options
+from service.http import AsciiIntegerConverter
 from service.request_log import configure_logging
 from service.settings import PROJECT_ROOT, Settings
 
@@ -31,6 +32,7 @@ def configure(app: Flask, settings: Settings) -> None:
         # A larger body is refused with 413 before it is read.
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
+    app.url_map.converters["int"] = AsciiIntegerConverter
     # Fields in the order the schemas declare them, not sorted.
     app.json.sort_keys = False
     if settings.is_sqlite:
@@ -41,7 +43,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from service.auth import check_tokens
-    from service.database import SilentServerGuard, configure_sqlite
+    from service.database import SilentServerGuard, configure_sqlite, end_sessions_safely
     from service.errors import register_error_handlers
     from service.extensions import api, cors, db, migrate
     from service.http import check_requests, register_caching_headers
@@ -52,6 +54,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     from service.security import register_security_headers
 
     db.init_app(app)
+    end_sessions_safely(app, db.session)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     api.init_app(app)
     register_error_handlers(app)

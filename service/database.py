@@ -19,6 +19,7 @@ import weakref
 from contextlib import contextmanager
 
 import sqlalchemy as sa
+from flask import Flask
 from sqlalchemy import orm as so
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,21 @@ def statement_timeout_lifted(session: so.Session):
         yield
     finally:
         sa.event.remove(session, "after_begin", on_begin)
+
+
+def end_sessions_safely(app: Flask, session: so.scoped_session) -> None:
+    """Ends each request's session, before Flask-SQLAlchemy's own teardown does (teardowns run in
+    reverse order). The answer is made by then: a connection lost at that moment would raise out of
+    the app, and the server would send its own HTML 500 in place of the answer. It is logged
+    instead, and the pool drops the connection."""
+
+    @app.teardown_appcontext
+    def remove_session(_error: BaseException | None) -> None:
+        try:
+            session.remove()
+        except sa.exc.DBAPIError:
+            log.warning("database connection lost as a request ended; its answer was already made")
+            session.registry.clear()
 
 
 class SilentServerGuard:

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import re
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -9,6 +10,7 @@ import marshmallow as ma
 from flask import Flask, Response, request
 from flask_smorest import abort
 from marshmallow import fields, validate
+from werkzeug.routing import IntegerConverter
 
 from service.queries import Page
 
@@ -18,15 +20,31 @@ MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 # How long browsers and shared caches may keep an anonymous read without asking again.
 PUBLIC_MAX_AGE = 60
+_ASCII_INTEGER = re.compile(r"-?[0-9]+")
+
+
+class QueryInteger(fields.Integer):
+    """An integer in a query string, in ASCII digits: Python's int() also reads other scripts' digits."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not _ASCII_INTEGER.fullmatch(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class AsciiIntegerConverter(IntegerConverter):
+    """`<int:...>` in a route, in ASCII digits only (Werkzeug's `\\d` matches any script's digits)."""
+
+    regex = r"[0-9]+"
 
 
 class PageArgsSchema(ma.Schema):
-    page = fields.Integer(
+    page = QueryInteger(
         load_default=1,
         validate=validate.Range(min=1, max=1_000_000),
         metadata={"description": "The page to return, from 1.", "example": 1},
     )
-    page_size = fields.Integer(
+    page_size = QueryInteger(
         load_default=DEFAULT_PAGE_SIZE,
         validate=validate.Range(min=1, max=MAX_PAGE_SIZE),
         metadata={"description": f"Items per page, 1 to {MAX_PAGE_SIZE}.", "example": DEFAULT_PAGE_SIZE},
@@ -120,5 +138,22 @@ def check_requests(app: Flask) -> None:
         if request.content_length or request.headers.get("Transfer-Encoding"):
             if not request.is_json:
                 abort(415, message="Send the body as application/json.")
-            if b"\\u0000" in request.get_data().lower():
+            body = request.get_data().lower()
+            # A chunked body is read up to the limit and cut there: one that fills it is too large.
+            if request.content_length is None and len(body) >= (request.max_content_length or len(body) + 1):
+                abort(413, message="The body is larger than 1 MiB.")
+            if b"\\u0000" in body:
                 abort(422, message=nul)
+            if b"\\ud" in body and _has_lone_surrogate(request.get_data()):
+                abort(422, message="Text may not contain unpaired surrogates (\\ud800 to \\udfff).")
+
+
+def _has_lone_surrogate(body: bytes) -> bool:
+    # A JSON escape may name half a UTF-16 pair: no character, and no database stores it as text.
+    try:
+        json.dumps(json.loads(body), ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return True
+    except (ValueError, RecursionError):
+        return False  # not JSON: the body parser answers 400
+    return False

@@ -221,31 +221,45 @@ def item_versions(kind: ContentKind, slug: str, *, statuses: Sequence[str]) -> l
         ((_, own_column),) = relationship.synchronize_pairs
         ((_, linked_column),) = relationship.secondary_synchronize_pairs
         linked = so.aliased(ContentItem)
+        # Only the links the reader is shown: a hidden linked draft changes nothing they see.
         parts.append(
             sa.select(sa.literal(1).label("link"), linked.id, linked.version, linked.updated_at)
             .join(relationship.secondary, linked_column == linked.id)
-            .where(own_column.in_(item))
+            .where(own_column.in_(item), linked.status.in_(statuses))
         )
     return db.session.execute(sa.union_all(*parts)).all()
 
 
-def changes_since(cursor: int, limit: int) -> tuple[list[Revision], bool]:
-    """Revisions after the cursor, in commit order, that a public mirror may know of.
+def changes_since(cursor: int, limit: int) -> tuple[list[tuple[Revision, str]], bool]:
+    """Revisions after the cursor, in commit order, that a public mirror may know of, each with the
+    slug the public knew the item by at that point.
 
-    A draft never published stays out of the feed; once an item has been public, every change
-    to it is listed, so that a mirror also learns when it is withdrawn.
+    A change shows once its item has been public: a draft never published stays out of the feed,
+    and every later change is listed, so that a mirror also learns when an item is withdrawn. A
+    withdrawn item shows the slug it was last published under, never one it took while hidden.
     """
+    published = so.aliased(Revision)
+    public_slug = (
+        sa.select(published.slug)
+        .where(
+            published.item_id == Revision.item_id,
+            published.id <= Revision.id,
+            published.status == "published",
+        )
+        .order_by(published.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     query = (
-        sa.select(Revision)
+        sa.select(Revision, public_slug)
         .join(ContentItem, ContentItem.id == Revision.item_id)
-        .where(Revision.id > cursor)
-        .where(sa.or_(Revision.status != "draft", ContentItem.published_at.is_not(None)))
+        .where(Revision.id > cursor, public_slug.is_not(None))
         .order_by(Revision.id)
         .limit(limit + 1)
         .options(so.contains_eager(Revision.item))
     )
-    revisions = db.session.scalars(query).all()
-    return list(revisions[:limit]), len(revisions) > limit
+    rows = [tuple(row) for row in db.session.execute(query)]
+    return rows[:limit], len(rows) > limit
 
 
 def list_revisions(item: ContentItem, *, page: int, page_size: int) -> Page:

@@ -235,7 +235,9 @@ class FaqCreateSchema(ContentWriteSchema):
     topics = _strings("Topics; replaces the list.", ["basics"])
     therapies = _links("Therapy slugs; replaces the list.", ["checkpoint-inhibitors"])
     position = fields.Integer(
-        validate=validate.Range(min=0, max=1_000_000), metadata=_doc("The place in the default order.")
+        strict=True,
+        validate=validate.Range(min=0, max=1_000_000),
+        metadata=_doc("The place in the default order."),
     )
 
 

@@ -5,7 +5,8 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from service.editing import update_item
+from service.content import MECHANISM
+from service.editing import create_item, update_item
 from service.extensions import db
 from service.models import Indication, Therapy
 
@@ -119,3 +120,19 @@ def test_an_old_slug_answers_301_to_the_current_one(app, client):
     assert response.headers["Location"].endswith("/api/v1/therapies/cytokine-therapy")
     assert client.get(response.headers["Location"]).json["slug"] == "cytokine-therapy"
     assert client.get("/api/v1/indications/cytokines").status_code == 404
+
+
+def test_a_published_item_keeps_its_validators_while_a_linked_draft_changes(app, client):
+    therapy_url = "/api/v1/therapies/checkpoint-inhibitors"
+    before = client.get(therapy_url)
+    with app.app_context():
+        draft = create_item(
+            MECHANISM,
+            {"name": "A draft mechanism", "summary": "Not public.", "therapies": ["checkpoint-inhibitors"]},
+            author="editor",
+        )
+        update_item(draft, {"summary": "Still not public."}, author="editor")
+    after = client.get(therapy_url)
+    assert after.headers["ETag"] == before.headers["ETag"]
+    assert after.headers["Last-Modified"] == before.headers["Last-Modified"]
+    assert client.get(therapy_url, headers={"If-None-Match": before.headers["ETag"]}).status_code == 304

@@ -64,3 +64,17 @@ def test_a_malformed_cursor_is_a_422(client):
     assert client.get("/api/v1/changes?since=290984009597").status_code == 422
     assert client.get(f"/api/v1/changes?since={2**31 - 1}").json["changes"] == []
     assert client.get("/api/v1/changes?page_size=1000").status_code == 422
+
+
+def test_an_item_withdrawn_to_draft_shows_only_the_slug_the_public_knew(app, client):
+    _, cursor = read_all(client)
+    with app.app_context():
+        therapy = db.session.scalar(sa.select(Therapy).filter_by(slug="cytokines"))
+        update_item(therapy, {"status": "draft", "slug": "secret-new-name"}, author="editor")
+        never_public = create_item(FAQ, {"question": "Hidden?", "answer": "Yes."}, author="editor")
+        archive_item(never_public, author="editor")
+    changes, _ = read_all(client, cursor)
+    assert [(c["slug"], c["status"], c["href"]) for c in changes] == [
+        ("cytokines", "draft", "/api/v1/therapies/cytokines")
+    ]
+    assert "secret-new-name" not in client.get("/api/v1/changes?since=0").get_data(as_text=True)

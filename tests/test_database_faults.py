@@ -339,3 +339,20 @@ def test_a_read_only_database_refuses_writes_with_503_and_is_not_ready(small_dis
     assert client.get("/readyz").status_code == 200
     with app.app_context():
         db.engine.dispose()
+
+
+def test_a_connection_lost_while_a_request_ends_leaves_its_answer_intact(private_postgres, faulty):
+    app, client, editor = faulty
+
+    @app.teardown_request
+    def outage_as_the_request_ends(_error):
+        if getattr(app, "cut_at_teardown", False):
+            app.cut_at_teardown = False
+            private_postgres.stop()
+
+    app.cut_at_teardown = True
+    # An editor's read holds a session (and its transaction) until the request ends.
+    response = client.get(THERAPY, headers=editor)
+    assert response.status_code == 200 and response.json["slug"] == "checkpoint-inhibitors"
+    private_postgres.start()
+    assert client.get(THERAPY, headers=editor).status_code == 200

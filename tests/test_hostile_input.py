@@ -156,9 +156,40 @@ def test_hostile_json_bodies(app, client, admin):
         '{"name": "unterminated',
         "\ufeff{}",
         "",
+        # Half a UTF-16 pair: valid JSON, but no character any database can store.
+        '{"name": "\\ud800", "question": "x\\udfff", "summary": "s", "answer": "a"}',
     ],
 )
 def test_extreme_bodies_on_every_write(app, client, admin, raw):
     for method, path, _, fields in _operations(client):
         if fields:
             _send(app, client, admin, method, _concrete(path), raw=raw)
+
+
+def test_a_lone_surrogate_is_a_422_that_names_it(client, admin):
+    response = client.post(
+        "/api/v1/faqs",
+        data='{"question": "Why \\ud800?", "answer": "Because."}',
+        headers=admin | {"Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert "surrogate" in response.json["detail"]
+
+
+@pytest.mark.parametrize("position", [2.9, "7", 3.0, True])
+def test_a_position_is_a_json_integer_nothing_else(client, admin, position):
+    response = client.post(
+        "/api/v1/faqs", json={"question": "Where?", "answer": "Here.", "position": position}, headers=admin
+    )
+    assert response.status_code == 422
+    assert "position" in response.json["errors"]["json"]
+
+
+@pytest.mark.parametrize("number", ["\u0661", "\u0662\u0660", "\uff11", " 1", "1_0", "+1"])
+def test_query_integers_and_path_versions_are_ascii_digits(client, admin, number):
+    for url in (f"/api/v1/faqs?page={quote(number)}", f"/api/v1/changes?since={quote(number)}"):
+        response = client.get(url)
+        assert response.status_code == 422, url
+        assert response.mimetype == "application/problem+json"
+    revision = client.get(f"/api/v1/therapies/cytokines/revisions/{quote(number)}", headers=admin)
+    assert revision.status_code == 404

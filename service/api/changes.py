@@ -8,7 +8,7 @@ from service import queries
 from service.api.blueprint import Blueprint
 from service.api.openapi import VALIDATOR_HEADERS, documented
 from service.content import KINDS
-from service.http import list_etag, not_modified
+from service.http import QueryInteger, list_etag, not_modified
 
 blp = Blueprint(
     "changes",
@@ -21,13 +21,13 @@ MAX_CHANGES = 100
 
 
 class ChangesArgsSchema(ma.Schema):
-    since = fields.Integer(
+    since = QueryInteger(
         load_default=0,
         # The cursor is a revision id: a 32-bit integer column on PostgreSQL.
         validate=validate.Range(min=0, max=2**31 - 1),
         metadata={"description": "The cursor of the last answer (`next_cursor`); 0 or absent for the start."},
     )
-    page_size = fields.Integer(
+    page_size = QueryInteger(
         load_default=MAX_CHANGES,
         validate=validate.Range(min=1, max=MAX_CHANGES),
         metadata={"description": f"Changes per answer, 1 to {MAX_CHANGES}."},
@@ -36,7 +36,12 @@ class ChangesArgsSchema(ma.Schema):
 
 class ChangeSchema(ma.Schema):
     type = fields.String(metadata={"description": "The content type.", "example": "therapy"})
-    slug = fields.String(metadata={"description": "The item's slug after this change."})
+    slug = fields.String(
+        metadata={
+            "description": "The item's slug after this change; for an item withdrawn from "
+            "the public, the slug it was last published under."
+        }
+    )
     version = fields.Integer(metadata={"description": "The item's version after this change."})
     action = fields.String(
         metadata={"description": "created, updated, published, archived or restored.", "example": "updated"}
@@ -45,7 +50,7 @@ class ChangeSchema(ma.Schema):
         metadata={"description": "The item's status after the change: a mirror keeps only published items."}
     )
     time = fields.DateTime(metadata={"description": "When the change was made (ISO 8601, UTC)."})
-    href = fields.String(metadata={"description": "The item's URL path after this change."})
+    href = fields.String(metadata={"description": "The URL path of that slug."})
 
 
 class ChangesSchema(ma.Schema):
@@ -71,18 +76,18 @@ class Changes(MethodView):
         etag = list_etag(queries.current_generation(), args, statuses)
         if (unchanged := not_modified(etag)) is not None:
             return unchanged
-        revisions, has_more = queries.changes_since(args["since"], args["page_size"])
+        rows, has_more = queries.changes_since(args["since"], args["page_size"])
         changes = [
             {
                 "type": revision.item.type,
-                "slug": revision.slug,
+                "slug": public_slug,
                 "version": revision.version,
                 "action": revision.action,
                 "status": revision.status,
                 "time": revision.created_at,
-                "href": KINDS[revision.item.type].href(revision.slug),
+                "href": KINDS[revision.item.type].href(public_slug),
             }
-            for revision in revisions
+            for revision, public_slug in rows
         ]
-        next_cursor = revisions[-1].id if revisions else args["since"]
+        next_cursor = rows[-1][0].id if rows else args["since"]
         return {"changes": changes, "next_cursor": next_cursor, "has_more": has_more}, {"ETag": f'"{etag}"'}

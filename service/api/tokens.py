@@ -52,6 +52,7 @@ class TokenCreateSchema(ma.Schema):
         metadata={"description": "editor or admin.", "example": "editor"},
     )
     expires_in_days = fields.Integer(
+        strict=True,
         validate=validate.Range(min=1, max=3650),
         metadata={"description": "Days until it expires; never if left out."},
     )
