@@ -116,3 +116,15 @@ def test_the_contract_check_catches_a_removal(client):
     missing = _contract(served(client)) - _contract(spec)
     assert ("operation", "/api/v1/search", "get") in missing
     assert ("field", "Therapy", "summary") in missing
+
+
+def test_every_operation_declares_the_refusals_any_request_may_get(client):
+    spec = client.get("/api/v1/openapi.json").json
+    for path, operations in spec["paths"].items():
+        if path in ("/healthz", "/readyz"):
+            continue
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            expected = {"401", "422", "429"} | ({"400", "413", "415"} if "requestBody" in operation else set())
+            assert expected <= set(operation["responses"]), (method, path)

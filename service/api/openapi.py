@@ -80,7 +80,7 @@ _DESCRIPTIONS = {
     412: "If-Match is stale: the item has changed since you read it.",
     413: "The body is larger than 1 MiB.",
     415: "The body is not application/json.",
-    422: "Invalid fields, named one by one in `errors`.",
+    422: "Invalid fields, named one by one in `errors`, or text holding NUL.",
     428: "If-Match is missing.",
     429: "Too many requests: wait `Retry-After` seconds.",
     503: "The database cannot be reached, or is not migrated: wait `Retry-After` seconds.",
@@ -107,15 +107,20 @@ def register_components(api: Api) -> None:
 
 
 class ResponsesOfEveryOperation(BasePlugin):
-    """Any API operation may answer 401 (a bad token is refused wherever it is sent) and 429 (the
-    rate limits); the health checks neither."""
+    """Any API operation may answer 401 (a bad token is refused wherever it is sent), 422 (no text
+    may hold NUL, in the path, the query or a body) and 429 (the rate limits); one that takes a body,
+    400, 413 and 415 too. The health checks none of them."""
 
     def operation_helper(self, path=None, operations=None, **kwargs) -> None:
         if path in HEALTH_PATHS:
             return
         for operation in (operations or {}).values():
-            for status in (401, 429):
-                operation.setdefault("responses", {}).setdefault(str(status), HTTPStatus(status).name)
+            statuses = [401, 422, 429]
+            if "requestBody" in operation:
+                statuses += [400, 413, 415]
+            responses = operation.setdefault("responses", {})
+            for status in statuses:
+                responses.setdefault(str(status), HTTPStatus(status).name)
 
 
 def response_component(status: HTTPStatus, problem_schema, problem_type: str) -> dict:
