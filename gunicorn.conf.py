@@ -7,8 +7,8 @@ from http import HTTPStatus
 import gunicorn.util
 from gunicorn.glogging import Logger
 
-from service.errors import PROBLEM_MIMETYPE
-from service.security import refuse_debug_in_production, security_headers
+from service.web.errors import PROBLEM_MIMETYPE
+from service.web.security import refuse_debug_in_production, security_headers
 from service.settings import Settings
 
 refuse_debug_in_production()
@@ -37,7 +37,7 @@ logger_class = ServiceLogger
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "service.request_log.json_formatter"}},
+    "formatters": {"json": {"()": "service.web.request_log.json_formatter"}},
     "handlers": {
         "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
     },

@@ -258,7 +258,7 @@ def statements_per_request(database_url: str) -> tuple[dict[str, int], int]:
     import sqlalchemy as sa
 
     from service import create_app
-    from service.extensions import db
+    from service.domain.db import db
     from service.settings import Settings
 
     settings = replace(Settings.from_env({}), database_url=database_url, response_cache_entries=0)

@@ -5,7 +5,7 @@ import logging
 from alembic import context
 from flask import current_app
 
-from service.database import lift_statement_timeout
+from service.domain.database import lift_statement_timeout
 
 logger = logging.getLogger("alembic.env")
 config = context.config

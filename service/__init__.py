@@ -2,10 +2,10 @@
 
 from flask import Flask
 
-from service.database import engine_options
-from service.http import AsciiIntegerConverter
-from service.request_log import configure_logging
+from service.domain.database import engine_options
 from service.settings import PROJECT_ROOT, Settings
+from service.web.conditional import AsciiIntegerConverter
+from service.web.request_log import configure_logging
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -42,16 +42,18 @@ def configure(app: Flask, settings: Settings) -> None:
 def register_extensions(app: Flask, settings: Settings) -> None:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from service.auth import check_tokens
-    from service.database import SilentServerGuard, configure_sqlite, end_sessions_safely
-    from service.errors import register_error_handlers
-    from service.extensions import api, cors, db, migrate
-    from service.http import check_requests, register_caching_headers
-    from service.rate_limits import register_rate_limits
-    from service.request_log import RequestLogMiddleware
-    from service.request_path import PathNormalizer
-    from service.response_cache import register_response_cache
-    from service.security import register_security_headers
+    from service.domain.database import configure_sqlite
+    from service.domain.db import db, migrate
+    from service.web.api import api, cors
+    from service.web.auth import check_tokens
+    from service.web.conditional import check_requests, register_caching_headers
+    from service.web.database_guard import SilentServerGuard, end_sessions_safely
+    from service.web.errors import register_error_handlers
+    from service.web.paths import PathNormalizer
+    from service.web.rate_limits import register_rate_limits
+    from service.web.request_log import RequestLogMiddleware
+    from service.web.response_cache import register_response_cache
+    from service.web.security import register_security_headers
 
     db.init_app(app)
     end_sessions_safely(app, db.session)
@@ -93,11 +95,11 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from service.api import changes, docs, meta, search, sources, tokens
-    from service.api.content import content_blueprint
-    from service.api.openapi import register_components
-    from service.content import KINDS
-    from service.extensions import api
+    from service.domain.content import KINDS
+    from service.web.api import api
+    from service.web.openapi import register_components
+    from service.web.routes import changes, docs, meta, search, sources, tokens
+    from service.web.routes.content import content_blueprint
 
     register_components(api)
     api.register_blueprint(meta.blp)

@@ -7,12 +7,14 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
-from service.auth import TokenError, create_token, is_active, list_tokens, revoke_token
-from service.consistency import check_consistency
-from service.database import statement_timeout_lifted
-from service.extensions import db
-from service.models import ROLES
-from service.seeding import SeedError, load_seed, load_synthetic
+from service.domain.consistency import check_consistency
+from service.domain.database import statement_timeout_lifted
+from service.domain.db import db
+from service.domain.models import ROLES
+from service.domain.seeding import SeedError, load_seed
+from service.domain.synthetic import load_synthetic
+from service.web.auth import TokenError, create_token, is_active, list_tokens, revoke_token
+from service.web.schemas import CREATE_SCHEMAS
 
 
 @click.command("seed")
@@ -28,7 +30,7 @@ def seed_command(synthetic: int | None) -> None:
     # The seed may rightly wait on a lock (an editor's write): the request-time limit is lifted.
     with statement_timeout_lifted(db.session):
         try:
-            report = load_seed(settings.seed_dir)
+            report = load_seed(settings.seed_dir, CREATE_SCHEMAS)
             for line in report.lines():
                 click.echo(line)
             if synthetic:

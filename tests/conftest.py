@@ -7,10 +7,11 @@ import pytest
 from flask import Flask
 
 from service import create_app
-from service.auth import create_token
-from service.extensions import db
-from service.seeding import load_seed
+from service.domain.db import db
+from service.domain.seeding import load_seed
 from service.settings import Settings
+from service.web.auth import create_token
+from service.web.schemas import CREATE_SCHEMAS
 from tests.databases import backends, databases_for
 
 
@@ -30,7 +31,7 @@ def make_app(database_url: str, **settings) -> Flask:
 def upgrade_and_seed(app: Flask) -> None:
     with app.app_context():
         flask_migrate.upgrade()
-        load_seed(app.config["SETTINGS"].seed_dir)
+        load_seed(app.config["SETTINGS"].seed_dir, CREATE_SCHEMAS)
         db.engine.dispose()
 
 

@@ -6,8 +6,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from service.extensions import db
-from service.models import ApiToken
+from service.domain.db import db
+from service.domain.models import ApiToken
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -47,7 +47,7 @@ def test_no_or_bad_token_is_a_401_with_www_authenticate(client, authorization):
 
 def test_expired_tokens_are_refused(app, client):
     with app.app_context():
-        from service.auth import create_token
+        from service.web.auth import create_token
 
         token, secret = create_token("short-lived", "editor", expires_in_days=1)
         token.expires_at = token.created_at.replace(year=2000)

@@ -6,7 +6,7 @@ import subprocess
 import pytest
 from sqlalchemy.engine import make_url
 
-from service.extensions import db
+from service.domain.db import db
 from tests.conftest import make_app
 
 COLLECTIONS = ("therapies", "mechanisms", "indications", "faqs", "sources")

@@ -5,10 +5,10 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from service.content import MECHANISM
-from service.editing import create_item, update_item
-from service.extensions import db
-from service.models import Indication, Therapy
+from service.domain.content import MECHANISM
+from service.domain.db import db
+from service.domain.editing import create_item, update_item
+from service.domain.models import Indication, Therapy
 
 READS = [
     "/api/v1",

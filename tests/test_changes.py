@@ -2,10 +2,10 @@
 
 import sqlalchemy as sa
 
-from service.content import FAQ
-from service.editing import archive_item, create_item, update_item
-from service.extensions import db
-from service.models import Faq, Therapy
+from service.domain.content import FAQ
+from service.domain.db import db
+from service.domain.editing import archive_item, create_item, update_item
+from service.domain.models import Faq, Therapy
 
 
 def poll(client, since, page_size=100):

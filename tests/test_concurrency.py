@@ -4,8 +4,8 @@ import threading
 
 import sqlalchemy as sa
 
-from service.extensions import db
-from service.models import Revision
+from service.domain.db import db
+from service.domain.models import Revision
 
 WRITERS = 8
 

@@ -13,8 +13,8 @@ import urllib.request
 import pytest
 import sqlalchemy as sa
 
-from service.consistency import check_consistency
-from service.extensions import db
+from service.domain.consistency import check_consistency
+from service.domain.db import db
 from tests.conftest import make_app, token_headers
 from tests.servers import running_server
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from service.consistency import check_consistency
-from service.extensions import db
+from service.domain.consistency import check_consistency
+from service.domain.db import db
 from tests.conftest import make_app, token_headers, upgrade_and_seed
 from tests.servers import free_port, running_server
 

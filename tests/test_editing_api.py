@@ -4,8 +4,8 @@ import json
 
 import sqlalchemy as sa
 
-from service.extensions import db
-from service.models import ContentItem, Revision
+from service.domain.db import db
+from service.domain.models import ContentItem, Revision
 
 NEW_THERAPY = {
     "name": "Oncolytic virus therapy",

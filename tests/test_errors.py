@@ -4,7 +4,7 @@ import json
 
 import sqlalchemy as sa
 
-from service.extensions import db
+from service.domain.db import db
 
 
 def test_malformed_json_is_a_400(client, editor):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.extensions import db
+from service.domain.db import db
 
 NASTY_STRINGS = [
     "' OR 1=1 --",

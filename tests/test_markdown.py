@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.rendering import render_markdown
+from service.domain.rendering import render_markdown
 
 HOSTILE_PIECES = [
     "<script>alert(1)</script>",

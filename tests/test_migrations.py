@@ -3,7 +3,7 @@
 import flask_migrate
 import sqlalchemy as sa
 
-from service.extensions import db
+from service.domain.db import db
 
 
 def _tables() -> set[str]:

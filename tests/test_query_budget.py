@@ -3,7 +3,9 @@
 import pytest
 import sqlalchemy as sa
 
-from service.extensions import db
+from service.domain.db import db
+from service.domain.generation import read_generation
+from service.web import conditional
 
 COLLECTIONS = ["therapies", "mechanisms", "indications", "faqs", "sources"]
 
@@ -14,11 +16,19 @@ def client(uncached_app):
 
 
 @pytest.fixture
-def count_statements(uncached_app):
+def count_statements(uncached_app, monkeypatch):
+    """Statements through SQLAlchemy, and the content generation's read, which runs on the driver's
+    connection below SQLAlchemy's statement events."""
     counts = [0]
 
     def before_cursor_execute(*_args):
         counts[-1] += 1
+
+    def counted_read_generation(engine):
+        counts[-1] += 1
+        return read_generation(engine)
+
+    monkeypatch.setattr(conditional, "read_generation", counted_read_generation)
 
     with uncached_app.app_context():
         engine = db.engine

@@ -8,7 +8,7 @@ import uuid
 import pytest
 import redis
 
-from service.extensions import db
+from service.domain.db import db
 from service.settings import Settings
 from tests.conftest import make_app, token_headers
 

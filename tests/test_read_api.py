@@ -5,10 +5,10 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from service.content import FAQ
-from service.editing import create_item
-from service.extensions import db
-from service.models import Therapy
+from service.domain.content import FAQ
+from service.domain.db import db
+from service.domain.editing import create_item
+from service.domain.models import Therapy
 
 COLLECTIONS = ("therapies", "mechanisms", "indications", "faqs", "sources")
 COMMON_FIELDS = {"slug", "status", "version", "created_at", "updated_at", "published_at", "href", "sources"}

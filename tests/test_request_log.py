@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from pythonjsonlogger.json import JsonFormatter
 
-from service.extensions import db
-from service.request_log import json_formatter
+from service.domain.db import db
+from service.web.request_log import json_formatter
 
 THERAPY = "/api/v1/therapies/checkpoint-inhibitors"
 
@@ -80,11 +80,15 @@ def test_log_lines_are_json_objects_with_every_field_and_utc_times(client, edito
         "token": "editor-ann",
     }
     # Any other line keeps whatever fields it was given.
-    other = logging.getLogger("service.errors").makeRecord(
-        "service.errors", logging.ERROR, __file__, 1, "unavailable", (), None, extra={"request_id": "r1"}
+    other = logging.getLogger("service.web.errors").makeRecord(
+        "service.web.errors", logging.ERROR, __file__, 1, "unavailable", (), None, extra={"request_id": "r1"}
     )
     line = json.loads(json_formatter().format(other))
-    assert (line["logger"], line["message"], line["request_id"]) == ("service.errors", "unavailable", "r1")
+    assert (line["logger"], line["message"], line["request_id"]) == (
+        "service.web.errors",
+        "unavailable",
+        "r1",
+    )
 
 
 def test_an_error_keeps_its_trace_in_the_log_and_gives_the_client_its_id(app, client, caplog):

@@ -3,9 +3,9 @@
 import pytest
 import sqlalchemy as sa
 
-from service.extensions import db
-from service.queries import GENERATION_SQL
-from service.response_cache import CachedResponse, ResponseCache
+from service.domain.db import db
+from service.domain.generation import GENERATION_SQL
+from service.web.response_cache import CachedResponse, ResponseCache
 from tests.conftest import make_app
 
 

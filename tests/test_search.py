@@ -3,9 +3,9 @@
 import pytest
 import sqlalchemy as sa
 
-from service.editing import update_item
-from service.extensions import db
-from service.models import Therapy
+from service.domain.db import db
+from service.domain.editing import update_item
+from service.domain.models import Therapy
 
 
 def search(client, query, **params):

@@ -10,11 +10,12 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from service.editing import update_item
-from service.extensions import db
-from service.models import ContentItem, Revision, Therapy
-from service.seeding import SeedError, load_seed
+from service.domain.db import db
+from service.domain.editing import update_item
+from service.domain.models import ContentItem, Revision, Therapy
+from service.domain.seeding import SeedError, load_seed
 from service.settings import PROJECT_ROOT
+from service.web.schemas import CREATE_SCHEMAS
 
 SEED_DIR = PROJECT_ROOT / "seed"
 SHARED_DOCUMENTS = Path(os.environ.get("SHARED_DIR", PROJECT_ROOT.parent / "shared")) / "seed-documents"
@@ -124,7 +125,7 @@ def _counts():
 
 def test_seeding_again_changes_nothing(app_context):
     before = _counts()
-    report = load_seed(SEED_DIR)
+    report = load_seed(SEED_DIR, CREATE_SCHEMAS)
     assert report.created == report.updated == report.kept == []
     assert len(report.unchanged) == 5 + db.session.scalar(sa.select(sa.func.count(ContentItem.id)))
     assert _counts() == before
@@ -140,7 +141,7 @@ def test_seed_updates_its_own_items_and_leaves_editors_changes_alone(app_context
     edited = db.session.scalar(sa.select(Therapy).filter_by(slug="cytokines"))
     update_item(edited, {"summary": "An editor's summary."}, author="editor-ann", note="Reworded.")
 
-    report = load_seed(seed_dir)
+    report = load_seed(seed_dir, CREATE_SCHEMAS)
 
     assert "therapy cytokines" in report.kept
     assert "therapy checkpoint-inhibitors" in report.updated
@@ -160,7 +161,7 @@ def test_seed_refuses_a_quote_that_is_not_in_its_source(app, tmp_path):
     ]
     (seed_dir / "therapies.yaml").write_text(yaml.safe_dump(therapies, allow_unicode=True))
     with app.app_context(), pytest.raises(SeedError) as error:
-        load_seed(seed_dir)
+        load_seed(seed_dir, CREATE_SCHEMAS)
     assert therapies[0]["slug"] in str(error.value)
     assert "Immunotherapy cures every disease known." in str(error.value)
     with app.app_context():

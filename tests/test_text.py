@@ -1,6 +1,6 @@
 """Cleaning scraped source text: the noise goes, the wording stays."""
 
-from service.text import clean_source_text, slugify
+from service.domain.text import clean_source_text, slugify
 
 
 def test_noise_phrase_is_removed_alone_at_line_starts_and_ends():

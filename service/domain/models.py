@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from service.extensions import db
+from service.domain.db import db
 
 CONTENT_TYPES = ("therapy", "mechanism", "indication", "faq")
 STATUSES = ("draft", "published", "archived")

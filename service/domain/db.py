@@ -1,12 +1,9 @@
-"""One bare instance per Flask extension, bound to the app in create_app (no circular imports)."""
+"""The database handle and its migrations, bound to the app in create_app (one bare instance each)."""
 
-from flask_cors import CORS
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
-
-from service.errors import ProblemApi
 
 # Named constraints, so that migrations can refer to them on every database.
 NAMING_CONVENTION = {
@@ -24,5 +21,3 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = ProblemApi()
-cors = CORS()

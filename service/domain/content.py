@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from service.models import ContentItem, Faq, FaqTopic, Indication, Mechanism, Therapy
+from service.domain.models import ContentItem, Faq, FaqTopic, Indication, Mechanism, Therapy
 
 # A list filter: (the value asked for, the statuses the reader may see) -> a WHERE condition.
 Filter = Callable[[str, Sequence[str]], sa.ColumnElement[bool]]

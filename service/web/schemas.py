@@ -5,9 +5,9 @@ import copy
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from service.content import KINDS, ContentKind, kind_of
-from service.http import PageArgsSchema
-from service.models import AREAS, IMMUNOTHERAPY_STATUSES, STATUSES
+from service.domain.content import KINDS, ContentKind, kind_of
+from service.domain.models import AREAS, IMMUNOTHERAPY_STATUSES, STATUSES
+from service.web.conditional import PageArgsSchema
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MAX_TEXT = 100_000

@@ -5,9 +5,8 @@ from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import fields, validate
 
-from service.api.blueprint import Blueprint
-from service.api.openapi import documented
-from service.auth import (
+from service.domain.models import ROLES
+from service.web.auth import (
     TOKEN_NAME_PATTERN,
     TokenError,
     create_token,
@@ -17,8 +16,9 @@ from service.auth import (
     require_role,
     revoke_token,
 )
-from service.models import ROLES
-from service.schemas import FullMatch
+from service.web.blueprint import Blueprint
+from service.web.openapi import documented
+from service.web.schemas import FullMatch
 
 blp = Blueprint("tokens", __name__, url_prefix="/api/v1", description="Bearer tokens and who holds them.")
 

@@ -18,11 +18,11 @@ from flask_limiter import Limit, Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 
-from service.auth import bearer_secret, hash_token
-from service.errors import PROBLEM_MIMETYPE, problem_response
-from service.http import HEALTH_PATHS
-from service.security import security_headers
 from service.settings import Settings
+from service.web.auth import bearer_secret, hash_token
+from service.web.conditional import HEALTH_PATHS
+from service.web.errors import PROBLEM_MIMETYPE, problem_response
+from service.web.security import security_headers
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # A rate-limit store that does not answer at once is skipped, not waited for.

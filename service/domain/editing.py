@@ -12,26 +12,26 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from service import search
-from service.content import KINDS, ContentKind, kind_of, snapshot
-from service.errors import (
+from service.domain import search
+from service.domain.content import KINDS, ContentKind, kind_of, snapshot
+from service.domain.db import db
+from service.domain.errors import (
     CommitOutcomeUnknown,
     ContentConflict,
     InvalidContent,
     StaleVersion,
 )
-from service.extensions import db
-from service.models import (
+from service.domain.generation import bump_generation
+from service.domain.models import (
     Citation,
-    ContentGeneration,
     ContentItem,
     Revision,
     SlugRedirect,
     Source,
     utcnow,
 )
-from service.rendering import render_markdown
-from service.text import slugify
+from service.domain.rendering import render_markdown
+from service.domain.text import slugify
 
 MIN_QUOTE_LENGTH = 20
 
@@ -40,7 +40,7 @@ def create_item(
     kind: ContentKind, data: dict[str, Any], *, author: str, note: str | None = None, commit: bool = True
 ) -> ContentItem:
     """Create an item; `commit=False` leaves the transaction open, for loading many in a batch."""
-    _bump_generation()
+    bump_generation(db.session)
     item = kind.model(status="draft")
     data = dict(data)
     if "slug" not in data:
@@ -66,7 +66,7 @@ def update_item(
     note: str | None = None,
     action: str | None = None,
 ) -> ContentItem:
-    _bump_generation()
+    bump_generation(db.session)
     before = item.status
     _apply(item, kind_of(item), changes)
     if action is None:
@@ -96,10 +96,6 @@ def latest_revision(item: ContentItem) -> Revision | None:
     return db.session.scalar(
         sa.select(Revision).filter_by(item_id=item.id).order_by(Revision.version.desc()).limit(1)
     )
-
-
-def _bump_generation() -> None:
-    db.session.execute(sa.update(ContentGeneration).values(value=ContentGeneration.value + 1))
 
 
 def _apply(item: ContentItem, kind: ContentKind, data: dict[str, Any]) -> None:

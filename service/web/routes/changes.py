@@ -4,11 +4,11 @@ import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import fields, validate
 
-from service import queries
-from service.api.blueprint import Blueprint
-from service.api.openapi import VALIDATOR_HEADERS, documented
-from service.content import KINDS
-from service.http import QueryInteger, list_etag, not_modified
+from service.domain import queries
+from service.domain.content import KINDS
+from service.web.blueprint import Blueprint
+from service.web.conditional import QueryInteger, current_generation, list_etag, not_modified
+from service.web.openapi import VALIDATOR_HEADERS, documented
 
 blp = Blueprint(
     "changes",
@@ -73,7 +73,7 @@ class Changes(MethodView):
         is listed once, in the order it was committed; ask again with `next_cursor`.
         """
         statuses = queries.PUBLIC
-        etag = list_etag(queries.current_generation(), args, statuses)
+        etag = list_etag(current_generation(), args, statuses)
         if (unchanged := not_modified(etag)) is not None:
             return unchanged
         rows, has_more = queries.changes_since(args["since"], args["page_size"])

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from service.content import kind_of
-from service.extensions import db
-from service.models import ContentItem
+from service.domain.content import kind_of
+from service.domain.db import db
+from service.domain.models import ContentItem
 
 MAX_TERMS = 16
 SNIPPET_WORDS = 24

@@ -4,12 +4,12 @@ import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import fields
 
-from service import queries
-from service.api.blueprint import Blueprint
-from service.api.openapi import LIST_HEADERS, documented
-from service.content import kind_of
-from service.http import list_etag, not_modified, pagination_headers
-from service.schemas import SearchArgsSchema
+from service.domain import queries
+from service.domain.content import kind_of
+from service.web.blueprint import Blueprint
+from service.web.conditional import current_generation, list_etag, not_modified, pagination_headers
+from service.web.openapi import LIST_HEADERS, documented
+from service.web.schemas import SearchArgsSchema
 
 blp = Blueprint(
     "search", __name__, url_prefix="/api/v1/search", description="Ranked hits across every content type."
@@ -46,7 +46,7 @@ class Search(MethodView):
         `PD-1`, `HER2-positive`.
         """
         statuses = queries.PUBLIC
-        etag = list_etag(queries.current_generation(), args, statuses)
+        etag = list_etag(current_generation(), args, statuses)
         if (unchanged := not_modified(etag)) is not None:
             return unchanged
         page = queries.search_all(args, statuses=statuses)

@@ -8,11 +8,11 @@ from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import Schema, fields
 
-from service.api.blueprint import Blueprint
-from service.api.openapi import VALIDATOR_HEADERS, documented
-from service.content import KINDS
-from service.extensions import db
-from service.models import ReadinessCheck, utcnow
+from service.domain.content import KINDS
+from service.domain.db import db
+from service.domain.models import ReadinessCheck, utcnow
+from service.web.blueprint import Blueprint
+from service.web.openapi import VALIDATOR_HEADERS, documented
 
 API_VERSION = "1"
 

@@ -3,11 +3,11 @@
 from flask.views import MethodView
 from flask_smorest import abort
 
-from service import queries
-from service.api.blueprint import Blueprint
-from service.api.openapi import LIST_HEADERS, VALIDATOR_HEADERS, documented
-from service.http import PageArgsSchema, pagination_headers
-from service.schemas import SourceSchema
+from service.domain import queries
+from service.web.blueprint import Blueprint
+from service.web.conditional import PageArgsSchema, pagination_headers
+from service.web.openapi import LIST_HEADERS, VALIDATOR_HEADERS, documented
+from service.web.schemas import SourceSchema
 
 blp = Blueprint(
     "sources",

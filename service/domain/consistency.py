@@ -11,11 +11,11 @@ from collections.abc import Iterator
 
 import sqlalchemy as sa
 
-from service.content import KINDS, ContentKind, snapshot
-from service.extensions import db
-from service.models import Revision
-from service.queries import ALL_STATUSES, load_options
-from service.search import document, search_index_rows
+from service.domain.content import KINDS, ContentKind, snapshot
+from service.domain.db import db
+from service.domain.models import Revision
+from service.domain.queries import ALL_STATUSES, load_options
+from service.domain.search import document, search_index_rows
 
 
 def check_consistency() -> list[str]:

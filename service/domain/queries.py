@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import has_request_context, request
 from sqlalchemy import orm as so
 
-from service import search
-from service.content import KINDS, ContentKind
-from service.extensions import db
-from service.models import (
+from service.domain import search
+from service.domain.content import KINDS, ContentKind
+from service.domain.db import db
+from service.domain.models import (
     STATUSES,
     Citation,
     ContentItem,
@@ -36,28 +35,6 @@ class Page:
     @property
     def total_pages(self) -> int:
         return math.ceil(self.total / self.page_size)
-
-
-GENERATION_SQL = "SELECT value FROM content_generation WHERE id = 1"
-# Where the response cache leaves the generation it read, so that the request reads it only once.
-GENERATION_ENVIRON_KEY = "service.generation"
-
-
-def current_generation() -> int:
-    """The content generation, read once per request (the response cache and the ETags share it).
-
-    Hot reads start with this, so it skips the ORM session: a pooled connection, plain SQL.
-    """
-    if has_request_context():
-        if GENERATION_ENVIRON_KEY not in request.environ:
-            request.environ[GENERATION_ENVIRON_KEY] = _read_generation()
-        return request.environ[GENERATION_ENVIRON_KEY]
-    return _read_generation()
-
-
-def _read_generation() -> int:
-    with db.engine.connect() as connection:
-        return connection.exec_driver_sql(GENERATION_SQL).scalar() or 0
 
 
 def load_options(kind: ContentKind, statuses: Sequence[str]) -> list:

@@ -16,9 +16,10 @@ from urllib.parse import parse_qsl
 
 from flask import Flask, Response, request
 
-from service.errors import UNAVAILABLE_ENVIRON_KEY, is_unavailable
-from service.extensions import db
-from service.queries import GENERATION_ENVIRON_KEY, GENERATION_SQL
+from service.domain.db import db
+from service.domain.generation import read_generation
+from service.web.conditional import GENERATION_ENVIRON_KEY
+from service.web.errors import UNAVAILABLE_ENVIRON_KEY, is_unavailable
 
 CACHE_KEY_ENVIRON_KEY = "service.response_cache_key"
 # Sent again with a 304: what a cache needs to refresh its stored copy.
@@ -108,7 +109,7 @@ class ResponseCacheMiddleware:
         ):
             return self.wsgi_app(environ, start_response)
         try:
-            generation = self._read_generation()
+            generation = read_generation(self.engine)
         except Exception as error:
             # The app answers: a 503 at once when the database is unavailable, without a second wait.
             if is_unavailable(error):
@@ -126,19 +127,6 @@ class ResponseCacheMiddleware:
             return []
         start_response("200 OK", list(entry.headers))
         return [entry.body]
-
-    def _read_generation(self) -> int:
-        # On the pooled driver connection itself: a quarter of the cost of a Core statement, and
-        # this is the one query of a hot read.
-        connection = self.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            cursor.execute(GENERATION_SQL)
-            row = cursor.fetchone()
-            cursor.close()
-        finally:
-            connection.close()
-        return row[0] if row else 0
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:

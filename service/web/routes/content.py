@@ -1,4 +1,4 @@
-"""Routes of the four content types, made once from their descriptions in service.content.
+"""Routes of the four content types, made once from their descriptions in service.domain.content.
 
 Views parse (schemas), call one function of the editing path or of the queries, and return.
 """
@@ -12,15 +12,22 @@ from flask.views import MethodView
 from flask_smorest import abort
 from werkzeug.http import http_date
 
-from service import queries
-from service.api.blueprint import Blueprint
-from service.api.openapi import CREATED_HEADERS, ITEM_HEADERS, LIST_HEADERS, VALIDATOR_HEADERS, documented
-from service.auth import current_token, require_role
-from service.content import ContentKind
-from service.editing import archive_item, create_item, restore_revision, update_item
-from service.http import PageArgsSchema, etag_for, list_etag, not_modified, pagination_headers
-from service.models import ContentItem
-from service.schemas import (
+from service.domain import queries
+from service.domain.content import ContentKind
+from service.domain.editing import archive_item, create_item, restore_revision, update_item
+from service.domain.models import ContentItem
+from service.web.auth import current_token, require_role
+from service.web.blueprint import Blueprint
+from service.web.conditional import (
+    PageArgsSchema,
+    current_generation,
+    etag_for,
+    list_etag,
+    not_modified,
+    pagination_headers,
+)
+from service.web.openapi import CREATED_HEADERS, ITEM_HEADERS, LIST_HEADERS, VALIDATOR_HEADERS, documented
+from service.web.schemas import (
     CREATE_SCHEMAS,
     QUERY_SCHEMAS,
     READ_SCHEMAS,
@@ -131,7 +138,7 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         @blp.response(200, read_schema(many=True), headers=LIST_HEADERS)
         def get(self, args):
             statuses = list_statuses(args.pop("status", None))
-            etag = list_etag(queries.current_generation(), args, (statuses, reader_scope()))
+            etag = list_etag(current_generation(), args, (statuses, reader_scope()))
             if (unchanged := not_modified(etag)) is not None:
                 return unchanged
             page = queries.list_items(kind, args, statuses=statuses)

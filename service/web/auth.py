@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from flask import Flask, g, request
 from flask_smorest import abort
 
-from service.api.openapi import documented
-from service.extensions import db
-from service.http import HEALTH_PATHS
-from service.models import ApiToken, utcnow
-from service.request_log import TOKEN_NAME_ENVIRON_KEY
+from service.domain.db import db
+from service.domain.models import ApiToken, utcnow
+from service.web.conditional import HEALTH_PATHS
+from service.web.openapi import documented
+from service.web.request_log import TOKEN_NAME_ENVIRON_KEY
 
 # Letters, digits and . _ @ -: a name is shown in logs and revisions, and must not forge either.
 TOKEN_NAME_PATTERN = r"^[A-Za-z0-9._@-]{1,120}$"

@@ -12,12 +12,16 @@ from flask_smorest import abort
 from marshmallow import fields, validate
 from werkzeug.routing import IntegerConverter
 
-from service.queries import Page
+from service.domain.db import db
+from service.domain.generation import read_generation
+from service.domain.queries import Page
 
 # Outside the API: never rate limited, never asked for a token.
 HEALTH_PATHS = ("/healthz", "/readyz")
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
+# Where the response cache leaves the generation it read, so that the request reads it only once.
+GENERATION_ENVIRON_KEY = "service.generation"
 # How long browsers and shared caches may keep an anonymous read without asking again.
 PUBLIC_MAX_AGE = 60
 _ASCII_INTEGER = re.compile(r"-?[0-9]+")
@@ -78,6 +82,13 @@ def _page_url(number: int, page_size: int) -> str:
     args = [(key, value) for key, value in request.args.items(multi=True) if key not in ("page", "page_size")]
     args += [("page", str(number)), ("page_size", str(page_size))]
     return f"{request.path}?{urlencode(args)}"
+
+
+def current_generation() -> int:
+    """The content generation, read once per request: the response cache may have read it already."""
+    if GENERATION_ENVIRON_KEY not in request.environ:
+        request.environ[GENERATION_ENVIRON_KEY] = read_generation(db.engine)
+    return request.environ[GENERATION_ENVIRON_KEY]
 
 
 def etag_for(*parts: object) -> str:

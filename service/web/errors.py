@@ -2,42 +2,23 @@
 
 import json
 import logging
-import sqlite3
 from http import HTTPStatus
 
 import marshmallow as ma
-import psycopg
-import psycopg.errors
 from flask import Flask, Response, request
 from flask_smorest import Api
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from service.request_log import REQUEST_ID_ENVIRON_KEY
+from service.domain.database import is_unavailable
+from service.domain.errors import CommitOutcomeUnknown, ContentError
+from service.web.request_log import REQUEST_ID_ENVIRON_KEY
 
 PROBLEM_MIMETYPE = "application/problem+json"
 # How long a client should wait before retrying when the database cannot be reached.
 DATABASE_RETRY_AFTER_SECONDS = 5
 # Where a layer in front of Flask leaves the error of a database it found unavailable.
 UNAVAILABLE_ENVIRON_KEY = "service.database_unavailable"
-# SQLite's primary result codes for a database that cannot serve now: busy or locked, out of
-# memory, read-only, an I/O error, full, a file it cannot open.
-SQLITE_UNAVAILABLE = {
-    sqlite3.SQLITE_BUSY,
-    sqlite3.SQLITE_LOCKED,
-    sqlite3.SQLITE_NOMEM,
-    sqlite3.SQLITE_READONLY,
-    sqlite3.SQLITE_IOERR,
-    sqlite3.SQLITE_FULL,
-    sqlite3.SQLITE_CANTOPEN,
-    sqlite3.SQLITE_PROTOCOL,
-}
-# PostgreSQL out of reach, timed out (57014), out of space (53100) or read-only (25006).
-UNAVAILABLE_POSTGRES_ERRORS = (
-    psycopg.OperationalError,
-    psycopg.InterfaceError,
-    psycopg.errors.ReadOnlySqlTransaction,
-)
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +59,7 @@ class ProblemApi(Api):
     ERROR_SCHEMA = ProblemSchema
 
     def _register_responses(self) -> None:
-        from service.api.openapi import response_component
+        from service.web.openapi import response_component
 
         self.spec.components.schema("Problem", schema=ProblemSchema)
         for status in HTTPStatus:
@@ -164,44 +145,5 @@ def _request_id() -> str | None:
     return request.environ.get(REQUEST_ID_ENVIRON_KEY)
 
 
-def is_unavailable(error: Exception) -> bool:
-    """The database cannot serve now (out of reach, busy, timed out, full or read-only): a 503, as
-    against a fault in the query or the schema (500). Takes SQLAlchemy's errors and the driver's."""
-    if isinstance(error, DBAPIError):
-        if error.connection_invalidated:
-            return True
-        error = error.orig
-    if isinstance(error, sqlite3.Error):
-        return (getattr(error, "sqlite_errorcode", 0) & 0xFF) in SQLITE_UNAVAILABLE
-    return isinstance(error, UNAVAILABLE_POSTGRES_ERRORS)
-
-
 class DatabaseUnavailable(Exception):
     """The database cannot serve this request now; the cause is chained."""
-
-
-class CommitOutcomeUnknown(Exception):
-    """The connection was lost while a write was committing: the database may or may not have it."""
-
-
-class ContentError(Exception):
-    """A write that the content rules refuse; `status` says how it is answered."""
-
-    status = 422
-
-    def __init__(self, detail: str, errors: dict | None = None):
-        super().__init__(detail)
-        self.detail = detail
-        self.errors = errors
-
-
-class InvalidContent(ContentError):
-    status = 422
-
-
-class ContentConflict(ContentError):
-    status = 409
-
-
-class StaleVersion(ContentError):
-    status = 412

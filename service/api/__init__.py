@@ -1,1 +1,0 @@
-"""HTTP routes, one module per resource, and what the OpenAPI spec says of them."""

@@ -1,0 +1,143 @@
+"""The seed: the five source documents and the curated content under seed/, loaded idempotently.
+
+Content goes through the same validation and editing path as an editor's request, with the
+author `seed`. An item is updated only while its newest revision is still the seed's own, so an
+editor's change is never overwritten; running the seed twice changes nothing.
+"""
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import marshmallow as ma
+import sqlalchemy as sa
+import yaml
+
+from service.domain.content import KINDS, snapshot
+from service.domain.db import db
+from service.domain.editing import create_item, latest_revision, update_item
+from service.domain.errors import ContentError
+from service.domain.generation import bump_generation
+from service.domain.models import Source
+from service.domain.text import clean_source_text
+
+SEED_AUTHOR = "seed"
+# Each type may link only to types loaded before it.
+CONTENT_FILES = (
+    ("mechanism", "mechanisms.yaml"),
+    ("indication", "indications.yaml"),
+    ("therapy", "therapies.yaml"),
+    ("faq", "faqs.yaml"),
+)
+
+
+class SeedError(Exception):
+    """Seed content that cannot be loaded; the message names the item and what is wrong."""
+
+
+@dataclass
+class SeedReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # changed by an editor since seeded: left alone
+
+    def lines(self) -> list[str]:
+        lines = [
+            f"created {len(self.created)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
+            f"left alone {len(self.kept)}"
+        ]
+        lines += [f"  created {name}" for name in self.created]
+        lines += [f"  updated {name}" for name in self.updated]
+        lines += [f"  left alone (changed by an editor): {name}" for name in self.kept]
+        return lines
+
+
+def load_seed(seed_dir: Path, schemas: Mapping[str, type[ma.Schema]]) -> SeedReport:
+    """Load the seed; each entry is first validated by the schema an editor's create is (by type)."""
+    report = SeedReport()
+    _load_sources(seed_dir, report)
+    for type_, filename in CONTENT_FILES:
+        for entry in _read_yaml(seed_dir / filename):
+            _load_item(type_, schemas[type_], entry, report)
+    return report
+
+
+def read_sources(seed_dir: Path) -> list[dict[str, Any]]:
+    """The source list of seed/sources.yaml, each with its original bytes and cleaned text."""
+    sources = []
+    for entry in _read_yaml(seed_dir / "sources.yaml"):
+        raw = (seed_dir / "documents" / entry["file"]).read_bytes()
+        sources.append(
+            entry
+            | {
+                "checksum": hashlib.sha256(raw).hexdigest(),
+                "text": clean_source_text(raw.decode("utf-8"), entry.get("noise", [])),
+            }
+        )
+    return sources
+
+
+def _load_sources(seed_dir: Path, report: SeedReport) -> None:
+    existing = {source.slug: source for source in db.session.scalars(sa.select(Source))}
+    changed = False
+    for entry in read_sources(seed_dir):
+        values = {key: entry[key] for key in ("title", "checksum", "text")} | {"filename": entry["file"]}
+        source = existing.get(entry["slug"])
+        name = f"source {entry['slug']}"
+        if source is None:
+            db.session.add(Source(slug=entry["slug"], **values))
+            report.created.append(name)
+        elif any(getattr(source, key) != value for key, value in values.items()):
+            for key, value in values.items():
+                setattr(source, key, value)
+            report.updated.append(name)
+        else:
+            report.unchanged.append(name)
+            continue
+        changed = True
+    if changed:
+        bump_generation(db.session)
+    db.session.commit()
+
+
+def _load_item(type_: str, schema: type[ma.Schema], entry: dict[str, Any], report: SeedReport) -> None:
+    kind = KINDS[type_]
+    slug = entry.get("slug", "?")
+    name = f"{type_} {slug}"
+    try:
+        data = schema().load(entry)
+    except ma.ValidationError as error:
+        raise SeedError(f"{name}: invalid seed entry: {error.messages}") from None
+    data["status"] = "published"
+    for link_field in kind.links:
+        if link_field in data:
+            data[link_field] = sorted(data[link_field])
+    item = db.session.scalar(sa.select(kind.model).filter_by(slug=data["slug"]))
+    try:
+        if item is None:
+            create_item(kind, data, author=SEED_AUTHOR, note="Seeded.")
+            report.created.append(name)
+            return
+        current = snapshot(item)
+        if all(current.get(key) == value for key, value in data.items()):
+            report.unchanged.append(name)
+        elif latest_revision(item).author != SEED_AUTHOR:
+            report.kept.append(name)
+        else:
+            update_item(item, data, author=SEED_AUTHOR, note="Seed content changed.")
+            report.updated.append(name)
+    except ContentError as error:
+        db.session.rollback()
+        detail = f"{error.detail} {error.errors}" if error.errors else error.detail
+        raise SeedError(f"{name}: {detail}") from None
+
+
+def _read_yaml(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as file:
+        return yaml.safe_load(file) or []
+
+
+# Words the generated content is made of, so that searches find some items and not others.
