@@ -7,9 +7,9 @@ from http import HTTPStatus
 import gunicorn.util
 from gunicorn.glogging import Logger
 
+from service.settings import Settings
 from service.web.errors import PROBLEM_MIMETYPE
 from service.web.security import refuse_debug_in_production, security_headers
-from service.settings import Settings
 
 refuse_debug_in_production()
 _settings = Settings.from_env()
