@@ -5,6 +5,7 @@ from flask import Flask
 from service.domain.database import engine_options
 from service.settings import PROJECT_ROOT, Settings
 from service.web.conditional import AsciiIntegerConverter
+from service.web.paths import API_PREFIX, API_VERSION
 from service.web.request_log import configure_logging
 
 
@@ -25,9 +26,9 @@ def configure(app: Flask, settings: Settings) -> None:
         SQLALCHEMY_DATABASE_URI=settings.database_url,
         SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings.database_url, settings.database_timeout),
         API_TITLE="Immunotherapy content API",
-        API_VERSION="1",
+        API_VERSION=API_VERSION,
         OPENAPI_VERSION="3.1.0",
-        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_URL_PREFIX=API_PREFIX,
         OPENAPI_JSON_PATH="openapi.json",
         # A larger body is refused with 413 before it is read.
         MAX_CONTENT_LENGTH=1024 * 1024,

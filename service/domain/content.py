@@ -40,9 +40,6 @@ class ContentKind:
     title_field: str = "name"
     required: tuple[str, ...] = field(default=())
 
-    def href(self, slug: str) -> str:
-        return f"/api/v1/{self.collection}/{slug}"
-
 
 THERAPY = ContentKind(
     type="therapy",

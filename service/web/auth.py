@@ -13,8 +13,8 @@ from flask_smorest import abort
 
 from service.domain.db import db
 from service.domain.models import ApiToken, utcnow
-from service.web.conditional import HEALTH_PATHS
 from service.web.openapi import documented
+from service.web.paths import HEALTH_PATHS
 from service.web.request_log import TOKEN_NAME_ENVIRON_KEY
 
 # Letters, digits and . _ @ -: a name is shown in logs and revisions, and must not forge either.

@@ -16,8 +16,6 @@ from service.domain.db import db
 from service.domain.generation import read_generation
 from service.domain.queries import Page
 
-# Outside the API: never rate limited, never asked for a token.
-HEALTH_PATHS = ("/healthz", "/readyz")
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 # Where the response cache leaves the generation it read, so that the request reads it only once.

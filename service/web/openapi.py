@@ -5,7 +5,7 @@ from http import HTTPStatus
 from apispec import BasePlugin
 from flask_smorest import Api
 
-from service.web.conditional import HEALTH_PATHS
+from service.web.paths import HEALTH_PATHS
 
 BEARER = [{"bearerAuth": []}]
 

@@ -1,4 +1,5 @@
-"""One spelling of every path, before any layer looks at it.
+"""The service's paths: the API's prefix and version, named once; the URL of every resource; and
+one spelling of every path, before any layer looks at it.
 
 `//api/v1/therapies` and `/api//v1/therapies` are the same resource as `/api/v1/therapies`. The
 rate limits, the response cache, the token checks and the routes all read PATH_INFO; folding it
@@ -7,7 +8,27 @@ here, in the outermost layer, means none of them can be walked around by spellin
 
 import re
 
+from service.domain.content import KINDS, ContentKind
+
+API_VERSION = "1"
+API_PREFIX = f"/api/v{API_VERSION}"
+# Outside the API: never rate limited, never asked for a token.
+HEALTH_PATHS = ("/healthz", "/readyz")
+
 _SLASHES = re.compile(r"/{2,}")
+
+
+def collection_href(collection: str) -> str:
+    return f"{API_PREFIX}/{collection}"
+
+
+def item_href(kind: ContentKind, slug: str) -> str:
+    return f"{API_PREFIX}/{kind.collection}/{slug}"
+
+
+def content_href(item) -> str:
+    """The URL path of any content item."""
+    return item_href(KINDS[item.type], item.slug)
 
 
 class PathNormalizer:

@@ -20,8 +20,8 @@ from limits import parse_many
 
 from service.settings import Settings
 from service.web.auth import bearer_secret, hash_token
-from service.web.conditional import HEALTH_PATHS
 from service.web.errors import PROBLEM_MIMETYPE, problem_response
+from service.web.paths import HEALTH_PATHS
 from service.web.security import security_headers
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")

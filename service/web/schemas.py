@@ -5,9 +5,10 @@ import copy
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from service.domain.content import KINDS, ContentKind, kind_of
+from service.domain.content import KINDS, ContentKind
 from service.domain.models import AREAS, IMMUNOTHERAPY_STATUSES, STATUSES
 from service.web.conditional import PageArgsSchema
+from service.web.paths import collection_href, content_href
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MAX_TEXT = 100_000
@@ -43,7 +44,7 @@ class LinkSchema(ma.Schema):
 
     slug = fields.String(metadata=_doc("The linked item's slug.", "checkpoint-blockade"))
     name = fields.Function(lambda item: item.title, metadata=_doc("The linked item's name."))
-    href = fields.Function(lambda item: kind_of(item).href(item.slug), metadata=_doc("Its URL path."))
+    href = fields.Function(content_href, metadata=_doc("Its URL path."))
 
 
 class CitationSchema(ma.Schema):
@@ -71,7 +72,7 @@ class ContentItemSchema(ma.Schema):
     published_at = fields.DateTime(
         allow_none=True, metadata=_doc("When the item was first published; null for a draft never published.")
     )
-    href = fields.Function(lambda item: kind_of(item).href(item.slug), metadata=_doc("The item's URL path."))
+    href = fields.Function(content_href, metadata=_doc("The item's URL path."))
     sources = fields.List(
         fields.Nested(CitationSchema),
         attribute="citations",
@@ -123,7 +124,9 @@ class SourceSchema(ma.Schema):
     text = fields.String(metadata=_doc("The cleaned text that every quote is checked against."))
     checksum = fields.String(metadata=_doc("sha256 of the original file, in hex."))
     cited_by = fields.Integer(metadata=_doc("How many citations quote this source."))
-    href = fields.Function(lambda source: f"/api/v1/sources/{source.slug}", metadata=_doc("Its URL path."))
+    href = fields.Function(
+        lambda source: f"{collection_href('sources')}/{source.slug}", metadata=_doc("Its URL path.")
+    )
 
 
 class RevisionSchema(ma.Schema):

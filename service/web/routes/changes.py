@@ -9,11 +9,12 @@ from service.domain.content import KINDS
 from service.web.blueprint import Blueprint
 from service.web.conditional import QueryInteger, current_generation, list_etag, not_modified
 from service.web.openapi import VALIDATOR_HEADERS, documented
+from service.web.paths import API_PREFIX, item_href
 
 blp = Blueprint(
     "changes",
     __name__,
-    url_prefix="/api/v1/changes",
+    url_prefix=f"{API_PREFIX}/changes",
     description="What changed, oldest first: poll it with the cursor it returns to mirror the content.",
 )
 
@@ -85,7 +86,7 @@ class Changes(MethodView):
                 "action": revision.action,
                 "status": revision.status,
                 "time": revision.created_at,
-                "href": KINDS[revision.item.type].href(public_slug),
+                "href": item_href(KINDS[revision.item.type], public_slug),
             }
             for revision, public_slug in rows
         ]

@@ -27,6 +27,7 @@ from service.web.conditional import (
     pagination_headers,
 )
 from service.web.openapi import CREATED_HEADERS, ITEM_HEADERS, LIST_HEADERS, VALIDATOR_HEADERS, documented
+from service.web.paths import collection_href, item_href
 from service.web.schemas import (
     CREATE_SCHEMAS,
     QUERY_SCHEMAS,
@@ -99,7 +100,7 @@ def written(kind: ContentKind, item: ContentItem, status: int = 200) -> tuple:
     state = item_state(kind, item.slug, queries.ALL_STATUSES)
     headers = validator_headers(state)
     if status == 201:
-        headers["Location"] = kind.href(item.slug)
+        headers["Location"] = item_href(kind, item.slug)
     return item, status, headers
 
 
@@ -123,7 +124,7 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
     blp = Blueprint(
         kind.collection,
         f"{__name__}.{kind.collection}",
-        url_prefix=f"/api/v1/{kind.collection}",
+        url_prefix=collection_href(kind.collection),
         description=DESCRIPTIONS[kind.type],
     )
     read_schema = READ_SCHEMAS[kind.type]

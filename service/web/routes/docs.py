@@ -9,7 +9,12 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, send_from_directory
 
-SPEC_URL = "/api/v1/openapi.json"
+from service.web.paths import API_PREFIX
+
+SPEC_URL = f"{API_PREFIX}/openapi.json"
+SWAGGER_UI_URL = f"{API_PREFIX}/docs"
+REDOC_URL = f"{API_PREFIX}/redoc"
+ASSETS_URL = f"{SWAGGER_UI_URL}/assets"
 
 
 def _package_folder(package: str) -> Path:
@@ -29,18 +34,18 @@ ASSETS = {
     "redoc.standalone.js": REDOC_FILES,
 }
 
-SWAGGER_UI_PAGE = """<!doctype html>
+SWAGGER_UI_PAGE = f"""<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
   <title>Immunotherapy content API: Swagger UI</title>
-  <link rel="icon" href="/api/v1/docs/assets/favicon-32x32.png">
-  <link rel="stylesheet" href="/api/v1/docs/assets/swagger-ui.css">
+  <link rel="icon" href="{ASSETS_URL}/favicon-32x32.png">
+  <link rel="stylesheet" href="{ASSETS_URL}/swagger-ui.css">
 </head>
 <body>
   <div id="swagger-ui"></div>
-  <script src="/api/v1/docs/assets/swagger-ui-bundle.js"></script>
-  <script src="/api/v1/docs/assets/swagger-init.js"></script>
+  <script src="{ASSETS_URL}/swagger-ui-bundle.js"></script>
+  <script src="{ASSETS_URL}/swagger-init.js"></script>
 </body>
 </html>
 """
@@ -62,11 +67,11 @@ REDOC_PAGE = f"""<!doctype html>
 <head>
   <meta charset="utf-8">
   <title>Immunotherapy content API: ReDoc</title>
-  <link rel="icon" href="/api/v1/docs/assets/favicon-32x32.png">
+  <link rel="icon" href="{ASSETS_URL}/favicon-32x32.png">
 </head>
 <body>
   <redoc spec-url="{SPEC_URL}" disable-telemetry="true"></redoc>
-  <script type="module" src="/api/v1/docs/assets/redoc.standalone.js"></script>
+  <script type="module" src="{ASSETS_URL}/redoc.standalone.js"></script>
 </body>
 </html>
 """
@@ -74,22 +79,22 @@ REDOC_PAGE = f"""<!doctype html>
 blp = Blueprint("docs", __name__)
 
 
-@blp.get("/api/v1/docs")
+@blp.get(SWAGGER_UI_URL)
 def swagger_ui() -> Response:
     return Response(SWAGGER_UI_PAGE, mimetype="text/html")
 
 
-@blp.get("/api/v1/redoc")
+@blp.get(REDOC_URL)
 def redoc() -> Response:
     return Response(REDOC_PAGE, mimetype="text/html")
 
 
-@blp.get("/api/v1/docs/assets/swagger-init.js")
+@blp.get(f"{ASSETS_URL}/swagger-init.js")
 def swagger_init() -> Response:
     return Response(SWAGGER_INIT, mimetype="text/javascript")
 
 
-@blp.get("/api/v1/docs/assets/<name>")
+@blp.get(f"{ASSETS_URL}/<name>")
 def asset(name: str) -> Response:
     if name not in ASSETS:
         abort(404)

@@ -13,8 +13,8 @@ from service.domain.db import db
 from service.domain.models import ReadinessCheck, utcnow
 from service.web.blueprint import Blueprint
 from service.web.openapi import VALIDATOR_HEADERS, documented
-
-API_VERSION = "1"
+from service.web.paths import API_PREFIX, API_VERSION, collection_href
+from service.web.routes.docs import REDOC_URL, SPEC_URL, SWAGGER_UI_URL
 
 blp = Blueprint("meta", __name__, description="The API index and health checks.")
 
@@ -33,7 +33,7 @@ class HealthSchema(Schema):
     status = fields.String(metadata={"description": "ok when healthy.", "example": "ok"})
 
 
-@blp.route("/api/v1")
+@blp.route(API_PREFIX)
 class Index(MethodView):
     @documented(304, headers=("IfNoneMatch",))
     @blp.response(200, IndexSchema, headers=VALIDATOR_HEADERS)
@@ -42,15 +42,15 @@ class Index(MethodView):
 
         The collections' URLs, the documentation's URLs and the API version.
         """
-        collections = {kind.collection: f"/api/v1/{kind.collection}" for kind in KINDS.values()}
-        collections |= {"sources": "/api/v1/sources"}
+        names = [*(kind.collection for kind in KINDS.values()), "sources"]
+        collections = {name: collection_href(name) for name in names}
         return {
             "version": API_VERSION,
             "collections": collections,
             "docs": {
-                "openapi": "/api/v1/openapi.json",
-                "swagger_ui": "/api/v1/docs",
-                "redoc": "/api/v1/redoc",
+                "openapi": SPEC_URL,
+                "swagger_ui": SWAGGER_UI_URL,
+                "redoc": REDOC_URL,
             },
         }
 

@@ -5,14 +5,17 @@ from flask.views import MethodView
 from marshmallow import fields
 
 from service.domain import queries
-from service.domain.content import kind_of
 from service.web.blueprint import Blueprint
 from service.web.conditional import current_generation, list_etag, not_modified, pagination_headers
 from service.web.openapi import LIST_HEADERS, documented
+from service.web.paths import API_PREFIX, content_href
 from service.web.schemas import SearchArgsSchema
 
 blp = Blueprint(
-    "search", __name__, url_prefix="/api/v1/search", description="Ranked hits across every content type."
+    "search",
+    __name__,
+    url_prefix=f"{API_PREFIX}/search",
+    description="Ranked hits across every content type.",
 )
 
 
@@ -25,9 +28,7 @@ class HitSchema(ma.Schema):
         lambda hit: hit.item.title, metadata={"description": "Its name, or a FAQ's question."}
     )
     snippet = fields.String(metadata={"description": "A short plain-text extract around the match."})
-    href = fields.Function(
-        lambda hit: kind_of(hit.item).href(hit.item.slug), metadata={"description": "Its URL path."}
-    )
+    href = fields.Function(lambda hit: content_href(hit.item), metadata={"description": "Its URL path."})
     rank = fields.Float(
         metadata={"description": "Relevance: higher is better; comparable within one search."}
     )

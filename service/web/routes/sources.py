@@ -7,12 +7,13 @@ from service.domain import queries
 from service.web.blueprint import Blueprint
 from service.web.conditional import PageArgsSchema, pagination_headers
 from service.web.openapi import LIST_HEADERS, VALIDATOR_HEADERS, documented
+from service.web.paths import collection_href
 from service.web.schemas import SourceSchema
 
 blp = Blueprint(
     "sources",
     __name__,
-    url_prefix="/api/v1/sources",
+    url_prefix=collection_href("sources"),
     description="The source documents, with the cleaned text that every quote is checked against.",
 )
 

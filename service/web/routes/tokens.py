@@ -18,9 +18,10 @@ from service.web.auth import (
 )
 from service.web.blueprint import Blueprint
 from service.web.openapi import documented
+from service.web.paths import API_PREFIX
 from service.web.schemas import FullMatch
 
-blp = Blueprint("tokens", __name__, url_prefix="/api/v1", description="Bearer tokens and who holds them.")
+blp = Blueprint("tokens", __name__, url_prefix=API_PREFIX, description="Bearer tokens and who holds them.")
 
 
 class TokenSchema(ma.Schema):
