@@ -4,7 +4,7 @@ from flask import Flask
 
 from service.domain.database import engine_options
 from service.settings import PROJECT_ROOT, Settings
-from service.web.conditional import AsciiIntegerConverter
+from service.web.input import AsciiIntegerConverter
 from service.web.paths import API_PREFIX, API_VERSION
 from service.web.request_log import configure_logging
 
@@ -47,9 +47,10 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     from service.domain.db import db, migrate
     from service.web.api import api, cors
     from service.web.auth import check_tokens
-    from service.web.conditional import check_requests, register_caching_headers
+    from service.web.conditional import register_caching_headers
     from service.web.database_guard import SilentServerGuard, end_sessions_safely
     from service.web.errors import register_error_handlers
+    from service.web.input import check_requests
     from service.web.paths import PathNormalizer
     from service.web.rate_limits import register_rate_limits
     from service.web.request_log import RequestLogMiddleware

@@ -290,3 +290,14 @@ def test_a_name_with_nothing_to_make_a_slug_from_is_a_422_naming_slug(client, ed
     assert client.get("/api/v1/therapies?status=any", headers=editor).headers["X-Pagination"] == before
     # With a slug of its own, the same name is fine.
     assert create(client, editor, body=NEW_THERAPY | {"name": "!!! ???", "slug": "punctuation"})
+
+
+def test_the_etag_a_write_answers_is_the_one_a_read_answers_after_it(client, editor):
+    url = "/api/v1/therapies/checkpoint-inhibitors"
+    for changes in ({"summary": "Changed."}, {"mechanisms": ["checkpoint-blockade"], "indications": []}):
+        written = patch(client, editor, url, changes)
+        assert written.status_code == 200
+        read = client.get(url, headers=editor)
+        assert read.headers["ETag"] == written.headers["ETag"]
+        assert read.headers["Last-Modified"] == written.headers["Last-Modified"]
+        assert client.get(url, headers=editor | {"If-None-Match": written.headers["ETag"]}).status_code == 304

@@ -1,85 +1,31 @@
-"""HTTP details shared by the read endpoints: paging, validators (ETag, 304) and caching headers."""
+"""Conditional requests, in one place: strong ETags made from cheap data (the content generation,
+item versions), 304 for If-None-Match, 428 and 412 for If-Match, and the caching headers.
+
+flask-smorest's `etag` would hash the data we give it on every request and compare it whole; ours
+are made from versions read in one statement, accept either representation of an item in
+If-Match, and the response cache in front of Flask checks them without Flask.
+"""
 
 import hashlib
-import json
-import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlencode
 
-import marshmallow as ma
 from flask import Flask, Response, request
 from flask_smorest import abort
-from marshmallow import fields, validate
-from werkzeug.routing import IntegerConverter
+from werkzeug.http import http_date
 
+from service.domain import queries
+from service.domain.content import ContentKind, kind_of
 from service.domain.db import db
 from service.domain.generation import read_generation
-from service.domain.queries import Page
+from service.domain.models import ContentItem
+from service.web.auth import current_token
 
-MAX_PAGE_SIZE = 100
-DEFAULT_PAGE_SIZE = 20
 # Where the response cache leaves the generation it read, so that the request reads it only once.
 GENERATION_ENVIRON_KEY = "service.generation"
 # How long browsers and shared caches may keep an anonymous read without asking again.
 PUBLIC_MAX_AGE = 60
-_ASCII_INTEGER = re.compile(r"-?[0-9]+")
-
-
-class QueryInteger(fields.Integer):
-    """An integer in a query string, in ASCII digits: Python's int() also reads other scripts' digits."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str) and not _ASCII_INTEGER.fullmatch(value):
-            raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
-class AsciiIntegerConverter(IntegerConverter):
-    """`<int:...>` in a route, in ASCII digits only (Werkzeug's `\\d` matches any script's digits)."""
-
-    regex = r"[0-9]+"
-
-
-class PageArgsSchema(ma.Schema):
-    page = QueryInteger(
-        load_default=1,
-        validate=validate.Range(min=1, max=1_000_000),
-        metadata={"description": "The page to return, from 1.", "example": 1},
-    )
-    page_size = QueryInteger(
-        load_default=DEFAULT_PAGE_SIZE,
-        validate=validate.Range(min=1, max=MAX_PAGE_SIZE),
-        metadata={"description": f"Items per page, 1 to {MAX_PAGE_SIZE}.", "example": DEFAULT_PAGE_SIZE},
-    )
-
-
-def pagination_headers(page: Page) -> dict[str, str]:
-    """X-Pagination (JSON) and an RFC 8288 Link header with first, prev, next and last."""
-    last_page = max(page.total_pages, 1)
-    previous_page = page.page - 1 if page.page > 1 else None
-    next_page = page.page + 1 if page.page < page.total_pages else None
-    pagination = {
-        "total": page.total,
-        "total_pages": page.total_pages,
-        "first_page": 1,
-        "last_page": last_page,
-        "page": page.page,
-        "previous_page": previous_page,
-        "next_page": next_page,
-    }
-    links = {"first": 1, "prev": previous_page, "next": next_page, "last": last_page}
-    link_header = ", ".join(
-        f'<{_page_url(number, page.page_size)}>; rel="{rel}"'
-        for rel, number in links.items()
-        if number is not None
-    )
-    return {"X-Pagination": json.dumps(pagination), "Link": link_header}
-
-
-def _page_url(number: int, page_size: int) -> str:
-    args = [(key, value) for key, value in request.args.items(multi=True) if key not in ("page", "page_size")]
-    args += [("page", str(number)), ("page_size", str(page_size))]
-    return f"{request.path}?{urlencode(args)}"
 
 
 def current_generation() -> int:
@@ -101,13 +47,78 @@ def list_etag(generation: int, args: dict, scope: object) -> str:
 
 def not_modified(etag: str, last_modified: datetime | None = None) -> Response | None:
     """A 304 when the client's copy is current, so that no query is made and nothing serialized."""
-    if not request.if_none_match.contains(etag):
+    if not matches(request.headers.get("If-None-Match"), etag):
         return None
     response = Response(status=304)
     response.set_etag(etag)
     if last_modified is not None:
         response.last_modified = last_modified
     return response
+
+
+def matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an If-None-Match header names this ETag (or `*`). Also used in front of Flask, by
+    the response cache, where no request object exists."""
+    if not if_none_match:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in tags or f'"{etag}"' in tags or etag in tags
+
+
+@dataclass(frozen=True)
+class ItemState:
+    """What an item's validators are made of: (link, id, version, updated_at) of the item (link 0)
+    and of every item it links to that the reader is shown (link 1). Its representation changes
+    when it does, or when a linked item is renamed, published, archived or unlinked, and each of
+    those bumps a version here."""
+
+    kind: str
+    rows: tuple[tuple[int, int, int, datetime], ...]
+
+    @classmethod
+    def read(cls, kind: ContentKind, slug: str, statuses: Sequence[str]) -> "ItemState | None":
+        """In one statement, before anything is loaded: a 304 costs no more. None if not visible."""
+        rows = queries.item_versions(kind, slug, statuses=statuses)
+        return cls(kind.type, tuple(tuple(row) for row in rows)) if rows else None
+
+    @classmethod
+    def of(cls, item: ContentItem) -> "ItemState":
+        """From an item in hand with its links loaded for an editor (every status): no statement."""
+        rows = [(0, item.id, item.version, item.updated_at)]
+        for name in kind_of(item).links:
+            rows += [(1, linked.id, linked.version, linked.updated_at) for linked in getattr(item, name)]
+        return cls(item.type, tuple(rows))
+
+    @property
+    def version(self) -> int:
+        return next(version for link, _id, version, _updated in self.rows if link == 0)
+
+    @property
+    def last_modified(self) -> datetime:
+        return max(updated_at for *_, updated_at in self.rows)
+
+    def etag(self, scope: str) -> str:
+        # Times as numbers: each driver gives them its own time zone object.
+        rows = sorted((link, id_, version, updated.timestamp()) for link, id_, version, updated in self.rows)
+        return etag_for(self.kind, rows, scope)
+
+
+def reader_scope() -> str:
+    """Readers with a token may see drafts, so their representations are told apart."""
+    return "editor" if current_token() is not None else "public"
+
+
+def validator_headers(state: ItemState) -> dict[str, str]:
+    return {"ETag": f'"{state.etag(reader_scope())}"', "Last-Modified": http_date(state.last_modified)}
+
+
+def check_if_match(state: ItemState) -> None:
+    """A write's precondition: 428 without If-Match, 412 when it names no current representation.
+    Either representation's ETag will do (public or editor): both are made from this version."""
+    if not request.headers.get("If-Match"):
+        abort(428, message="Send the item's ETag in If-Match, so that no one else's change is overwritten.")
+    if not any(request.if_match.contains(state.etag(scope)) for scope in ("public", "editor")):
+        abort(412, message="The item has changed since you read it: fetch it again and redo the change.")
 
 
 def register_caching_headers(app: Flask) -> None:
@@ -131,38 +142,3 @@ def register_caching_headers(app: Flask) -> None:
         elif "Authorization" not in vary:
             headers["Vary"] = f"{vary}, Authorization"
         return response
-
-
-def check_requests(app: Flask) -> None:
-    """Refuse what no view should have to handle: bodies that are not JSON, and NUL characters."""
-
-    @app.before_request
-    def check_request() -> None:
-        # No text of the service may hold NUL: PostgreSQL refuses it and SQLite's search chokes on it.
-        nul = "Text may not contain NUL (\\u0000) characters."
-        if "\x00" in request.path or b"%00" in request.query_string:
-            abort(422, message=nul)
-        if request.method not in ("POST", "PUT", "PATCH"):
-            return
-        if request.content_length or request.headers.get("Transfer-Encoding"):
-            if not request.is_json:
-                abort(415, message="Send the body as application/json.")
-            body = request.get_data().lower()
-            # A chunked body is read up to the limit and cut there: one that fills it is too large.
-            if request.content_length is None and len(body) >= (request.max_content_length or len(body) + 1):
-                abort(413, message="The body is larger than 1 MiB.")
-            if b"\\u0000" in body:
-                abort(422, message=nul)
-            if b"\\ud" in body and _has_lone_surrogate(request.get_data()):
-                abort(422, message="Text may not contain unpaired surrogates (\\ud800 to \\udfff).")
-
-
-def _has_lone_surrogate(body: bytes) -> bool:
-    # A JSON escape may name half a UTF-16 pair: no character, and no database stores it as text.
-    try:
-        json.dumps(json.loads(body), ensure_ascii=False).encode()
-    except UnicodeEncodeError:
-        return True
-    except (ValueError, RecursionError):
-        return False  # not JSON: the body parser answers 400
-    return False

@@ -18,7 +18,7 @@ from flask import Flask, Response, request
 
 from service.domain.db import db
 from service.domain.generation import read_generation
-from service.web.conditional import GENERATION_ENVIRON_KEY
+from service.web.conditional import GENERATION_ENVIRON_KEY, matches
 from service.web.errors import UNAVAILABLE_ENVIRON_KEY, is_unavailable
 
 CACHE_KEY_ENVIRON_KEY = "service.response_cache_key"
@@ -122,18 +122,11 @@ class ResponseCacheMiddleware:
             environ[GENERATION_ENVIRON_KEY] = generation
             environ[CACHE_KEY_ENVIRON_KEY] = key
             return self.wsgi_app(environ, start_response)
-        if entry.etag and _matches(environ.get("HTTP_IF_NONE_MATCH"), entry.etag):
+        if entry.etag and matches(environ.get("HTTP_IF_NONE_MATCH"), entry.etag):
             start_response("304 NOT MODIFIED", list(entry.not_modified_headers))
             return []
         start_response("200 OK", list(entry.headers))
         return [entry.body]
-
-
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return "*" in tags or etag in tags
 
 
 def register_response_cache(app: Flask, max_entries: int, max_bytes: int) -> None:
@@ -154,5 +147,6 @@ def register_response_cache(app: Flask, max_entries: int, max_bytes: int) -> Non
                 *((name, value) for name, value in response.headers.items() if name != "Content-Length"),
                 ("Content-Length", str(len(body))),
             )
-            cache.put(key, CachedResponse(body, headers, response.headers.get("ETag")))
+            etag, _weak = response.get_etag()
+            cache.put(key, CachedResponse(body, headers, etag))
         return response

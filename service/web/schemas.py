@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from service.domain.content import KINDS, ContentKind
 from service.domain.models import AREAS, IMMUNOTHERAPY_STATUSES, STATUSES
-from service.web.conditional import PageArgsSchema
+from service.web.paging import PageArgsSchema
 from service.web.paths import collection_href, content_href
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"

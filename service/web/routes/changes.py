@@ -7,8 +7,9 @@ from marshmallow import fields, validate
 from service.domain import queries
 from service.domain.content import KINDS
 from service.web.blueprint import Blueprint
-from service.web.conditional import QueryInteger, current_generation, list_etag, not_modified
+from service.web.conditional import current_generation, list_etag, not_modified
 from service.web.openapi import VALIDATOR_HEADERS, documented
+from service.web.paging import QueryInteger
 from service.web.paths import API_PREFIX, item_href
 
 blp = Blueprint(

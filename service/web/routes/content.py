@@ -4,13 +4,10 @@ Views parse (schemas), call one function of the editing path or of the queries, 
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
 from flask import redirect, request, url_for
 from flask.views import MethodView
 from flask_smorest import abort
-from werkzeug.http import http_date
 
 from service.domain import queries
 from service.domain.content import ContentKind
@@ -19,14 +16,16 @@ from service.domain.models import ContentItem
 from service.web.auth import current_token, require_role
 from service.web.blueprint import Blueprint
 from service.web.conditional import (
-    PageArgsSchema,
+    ItemState,
+    check_if_match,
     current_generation,
-    etag_for,
     list_etag,
     not_modified,
-    pagination_headers,
+    reader_scope,
+    validator_headers,
 )
 from service.web.openapi import CREATED_HEADERS, ITEM_HEADERS, LIST_HEADERS, VALIDATOR_HEADERS, documented
+from service.web.paging import PageArgsSchema, pagination_headers
 from service.web.paths import collection_href, item_href
 from service.web.schemas import (
     CREATE_SCHEMAS,
@@ -46,35 +45,6 @@ DESCRIPTIONS = {
 MAX_CHANGE_NOTE = 1000
 
 
-@dataclass(frozen=True)
-class ItemState:
-    """What an item's validators are made of, read in one statement."""
-
-    kind: ContentKind
-    rows: Sequence
-
-    @property
-    def version(self) -> int:
-        return next(row.version for row in self.rows if row.link == 0)
-
-    @property
-    def last_modified(self) -> datetime:
-        return max(row.updated_at for row in self.rows)
-
-    def etag(self, scope: str) -> str:
-        return etag_for(self.kind.type, sorted(tuple(row) for row in self.rows), scope)
-
-
-def item_state(kind: ContentKind, slug: str, statuses: Sequence[str]) -> ItemState | None:
-    rows = queries.item_versions(kind, slug, statuses=statuses)
-    return ItemState(kind, rows) if rows else None
-
-
-def reader_scope() -> str:
-    """Readers with a token may see drafts, so their representations are told apart."""
-    return "editor" if current_token() is not None else "public"
-
-
 def list_statuses(requested: str | None) -> Sequence[str]:
     """Published only, unless an editor asks for drafts, archived items or any status."""
     if requested in (None, "published"):
@@ -91,32 +61,21 @@ def change_note(data: dict) -> str | None:
     return note
 
 
-def validator_headers(state: ItemState) -> dict[str, str]:
-    return {"ETag": f'"{state.etag(reader_scope())}"', "Last-Modified": http_date(state.last_modified)}
-
-
 def written(kind: ContentKind, item: ContentItem, status: int = 200) -> tuple:
-    """The item as written, with the ETag to send as If-Match next time."""
-    state = item_state(kind, item.slug, queries.ALL_STATUSES)
-    headers = validator_headers(state)
+    """The item as written, with the ETag to send as If-Match next time (from the item in hand)."""
+    headers = validator_headers(ItemState.of(item))
     if status == 201:
         headers["Location"] = item_href(kind, item.slug)
     return item, status, headers
 
 
 def item_for_write(kind: ContentKind, slug: str) -> ContentItem:
-    """The item, once the If-Match precondition holds: 428 without it, 412 when it is stale."""
-    state = item_state(kind, slug, queries.ALL_STATUSES)
-    if state is None:
-        abort(404, message=f"No {kind.type} has the slug '{slug}'.")
-    if not request.headers.get("If-Match"):
-        abort(428, message="Send the item's ETag in If-Match, so that no one else's change is overwritten.")
-    # Either representation's ETag will do (public or editor): both are made from the current version.
-    if not any(request.if_match.contains(state.etag(scope)) for scope in ("public", "editor")):
-        abort(412, message="The item has changed since you read it: fetch it again and redo the change.")
+    """The item with its links, once the If-Match precondition holds (428 without it, 412 when it
+    is stale). A writer that commits in between is caught by the version check of the UPDATE."""
     item = queries.find_item(kind, slug, statuses=queries.ALL_STATUSES)
-    if item is None or item.version != state.version:
-        abort(412, message="The item has changed since you read it: fetch it again and redo the change.")
+    if item is None:
+        abort(404, message=f"No {kind.type} has the slug '{slug}'.")
+    check_if_match(ItemState.of(item))
     return item
 
 
@@ -162,7 +121,7 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
         def get(self, slug):
             statuses = queries.ALL_STATUSES if current_token() is not None else queries.PUBLIC
-            state = item_state(kind, slug, statuses)
+            state = ItemState.read(kind, slug, statuses)
             if state is None:
                 current = queries.redirected_slug(kind, slug, statuses=statuses)
                 if current is not None:

@@ -6,8 +6,9 @@ from marshmallow import fields
 
 from service.domain import queries
 from service.web.blueprint import Blueprint
-from service.web.conditional import current_generation, list_etag, not_modified, pagination_headers
+from service.web.conditional import current_generation, list_etag, not_modified
 from service.web.openapi import LIST_HEADERS, documented
+from service.web.paging import pagination_headers
 from service.web.paths import API_PREFIX, content_href
 from service.web.schemas import SearchArgsSchema
 

@@ -5,8 +5,8 @@ from flask_smorest import abort
 
 from service.domain import queries
 from service.web.blueprint import Blueprint
-from service.web.conditional import PageArgsSchema, pagination_headers
 from service.web.openapi import LIST_HEADERS, VALIDATOR_HEADERS, documented
+from service.web.paging import PageArgsSchema, pagination_headers
 from service.web.paths import collection_href
 from service.web.schemas import SourceSchema
 
