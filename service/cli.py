@@ -13,7 +13,7 @@ from service.domain.db import db
 from service.domain.models import ROLES
 from service.domain.seeding import SeedError, load_seed
 from service.domain.synthetic import load_synthetic
-from service.web.auth import TokenError, create_token, is_active, list_tokens, revoke_token
+from service.domain.tokens import TokenError, create_token, is_active, list_tokens, revoke_token
 from service.web.schemas import CREATE_SCHEMAS
 
 

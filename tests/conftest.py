@@ -9,8 +9,8 @@ from flask import Flask
 from service import create_app
 from service.domain.db import db
 from service.domain.seeding import load_seed
+from service.domain.tokens import create_token
 from service.settings import Settings
-from service.web.auth import create_token
 from service.web.schemas import CREATE_SCHEMAS
 from tests.databases import backends, databases_for
 

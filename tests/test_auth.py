@@ -47,7 +47,7 @@ def test_no_or_bad_token_is_a_401_with_www_authenticate(client, authorization):
 
 def test_expired_tokens_are_refused(app, client):
     with app.app_context():
-        from service.web.auth import create_token
+        from service.domain.tokens import create_token
 
         token, secret = create_token("short-lived", "editor", expires_in_days=1)
         token.expires_at = token.created_at.replace(year=2000)

@@ -301,3 +301,35 @@ def test_the_etag_a_write_answers_is_the_one_a_read_answers_after_it(client, edi
         assert read.headers["ETag"] == written.headers["ETag"]
         assert read.headers["Last-Modified"] == written.headers["Last-Modified"]
         assert client.get(url, headers=editor | {"If-None-Match": written.headers["ETag"]}).status_code == 304
+
+
+def test_put_replaces_the_content_and_keeps_status_and_slug(client, editor):
+    url = "/api/v1/therapies/checkpoint-inhibitors"
+    before = client.get(url, headers=editor).json
+    assert before["body"]["markdown"] and before["examples"] and before["mechanisms"] and before["sources"]
+    etag = client.get(url, headers=editor).headers["ETag"]
+    replaced = client.put(
+        url,
+        json={"name": "Checkpoint inhibitors", "summary": "Only this."},
+        headers=editor | {"If-Match": etag},
+    )
+    assert replaced.status_code == 200
+    item = replaced.json
+    assert item["summary"] == "Only this." and item["version"] == before["version"] + 1
+    assert item["body"] == {"markdown": "", "html": ""}
+    assert item["examples"] == item["side_effects"] == item["mechanisms"] == item["indications"] == []
+    assert item["sources"] == []
+    assert (item["slug"], item["status"]) == (before["slug"], before["status"])
+    # The links are gone from the other end too.
+    mechanism = client.get("/api/v1/mechanisms/checkpoint-blockade").json
+    assert "checkpoint-inhibitors" not in [link["slug"] for link in mechanism["therapies"]]
+
+
+def test_put_without_a_required_field_is_a_422_and_changes_nothing(client, editor):
+    url = "/api/v1/faqs/what-is-immunotherapy"
+    before = client.get(url, headers=editor)
+    response = client.put(
+        url, json={"question": "Only a question?"}, headers=editor | {"If-Match": before.headers["ETag"]}
+    )
+    assert response.status_code == 422 and "answer" in response.json["errors"]["json"]
+    assert client.get(url, headers=editor).json == before.json

@@ -38,7 +38,9 @@ class ContentKind:
     # Query parameters that narrow a list: name -> (description, condition).
     filters: dict[str, tuple[str, Filter]] = field(default_factory=dict)
     title_field: str = "name"
-    required: tuple[str, ...] = field(default=())
+    # What each optional content field is when not given: a replacement (PUT) resets it to this.
+    # Status, slug and a FAQ's position are not content: a replacement keeps them unless sent.
+    defaults: dict[str, Any] = field(default_factory=dict)
 
 
 THERAPY = ContentKind(
@@ -60,7 +62,14 @@ THERAPY = ContentKind(
             _linked_to(Therapy.mechanisms, Mechanism),
         ),
     },
-    required=("name", "summary"),
+    defaults={
+        "body": "",
+        "examples": [],
+        "side_effects": [],
+        "mechanisms": [],
+        "indications": [],
+        "sources": [],
+    },
 )
 MECHANISM = ContentKind(
     type="mechanism",
@@ -72,7 +81,7 @@ MECHANISM = ContentKind(
     sort_fields=("name", "slug", "created_at", "updated_at"),
     default_sort="name",
     filters={"therapy": ("Only mechanisms of this therapy slug.", _linked_to(Mechanism.therapies, Therapy))},
-    required=("name", "summary"),
+    defaults={"body": "", "targets": [], "therapies": [], "sources": []},
 )
 INDICATION = ContentKind(
     type="indication",
@@ -91,7 +100,7 @@ INDICATION = ContentKind(
             _equals(Indication.immunotherapy_status),
         ),
     },
-    required=("name", "summary", "area", "immunotherapy_status"),
+    defaults={"therapies": [], "sources": []},
 )
 FAQ = ContentKind(
     type="faq",
@@ -110,11 +119,10 @@ FAQ = ContentKind(
         "therapy": ("Only FAQs about this therapy slug.", _linked_to(Faq.therapies, Therapy)),
     },
     title_field="question",
-    required=("question", "answer"),
+    defaults={"topics": [], "therapies": [], "sources": []},
 )
 
 KINDS: dict[str, ContentKind] = {kind.type: kind for kind in (THERAPY, MECHANISM, INDICATION, FAQ)}
-KINDS_BY_COLLECTION: dict[str, ContentKind] = {kind.collection: kind for kind in KINDS.values()}
 
 
 def kind_of(item: ContentItem) -> ContentKind:

@@ -6,6 +6,7 @@ Markdown, resolves links and citations, bumps `version` (the UPDATE checks the v
 writes a revision with a full snapshot and updates the search index.
 """
 
+import copy
 from typing import Any
 
 import sqlalchemy as sa
@@ -73,6 +74,15 @@ def update_item(
         # Publishing and archiving are named apart, so that mirrors of the content can act on them.
         action = item.status if item.status != before and item.status != "draft" else "updated"
     return _save(item, action, author, note)
+
+
+def replace_item(
+    item: ContentItem, content: dict[str, Any], *, author: str, note: str | None = None
+) -> ContentItem:
+    """A replacement: the content sent, and every optional content field left out back to its
+    default (no body, no examples, no links, no citations). Status and slug stay unless sent."""
+    defaults = copy.deepcopy(kind_of(item).defaults)
+    return update_item(item, defaults | content, author=author, note=note)
 
 
 def archive_item(item: ContentItem, *, author: str, note: str | None = None) -> ContentItem:

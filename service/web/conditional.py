@@ -20,7 +20,7 @@ from service.domain.content import ContentKind, kind_of
 from service.domain.db import db
 from service.domain.generation import read_generation
 from service.domain.models import ContentItem
-from service.web.auth import current_token
+from service.web.auth import current_token, sends_token
 
 # Where the response cache leaves the generation it read, so that the request reads it only once.
 GENERATION_ENVIRON_KEY = "service.generation"
@@ -132,7 +132,7 @@ def register_caching_headers(app: Flask) -> None:
             response.add_etag()
             response.make_conditional(request)
         # A token may show drafts: such a response must never sit in a shared cache.
-        if "Authorization" in request.headers:
+        if sends_token(request.environ):
             headers["Cache-Control"] = "private, no-store"
         elif "Cache-Control" not in headers:
             headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"

@@ -18,8 +18,9 @@ from flask_limiter import Limit, Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 
+from service.domain.tokens import hash_token
 from service.settings import Settings
-from service.web.auth import bearer_secret, hash_token
+from service.web.auth import bearer_secret, sends_token
 from service.web.errors import PROBLEM_MIMETYPE, problem_response
 from service.web.paths import HEALTH_PATHS
 from service.web.security import security_headers
@@ -62,7 +63,7 @@ def _token_key() -> str:
 
 
 def _anonymous() -> bool:
-    return "Authorization" not in request.headers
+    return not sends_token(request.environ)
 
 
 def too_many_requests(retry_after: int, detail: str) -> Response:
@@ -159,7 +160,7 @@ def count_refused_tokens(app: Flask, budget: Budget) -> None:
 
     @app.before_request
     def refuse_locked_out_address() -> Response | None:
-        if "Authorization" not in request.headers or request.path in HEALTH_PATHS:
+        if not sends_token(request.environ) or request.path in HEALTH_PATHS:
             return None
         retry_after = budget.spent(request.remote_addr or "unknown")
         if retry_after is None:
@@ -169,7 +170,7 @@ def count_refused_tokens(app: Flask, budget: Budget) -> None:
 
     @app.after_request
     def count_refused_token(response: Response) -> Response:
-        if response.status_code == 401 and "Authorization" in request.headers:
+        if response.status_code == 401 and sends_token(request.environ):
             budget.spend(request.remote_addr or "unknown")
         return response
 
@@ -183,7 +184,7 @@ class AnonymousLimitMiddleware:
 
     def __call__(self, environ, start_response):
         if (
-            "HTTP_AUTHORIZATION" not in environ
+            not sends_token(environ)
             and environ["REQUEST_METHOD"] != "OPTIONS"
             and environ.get("PATH_INFO") not in HEALTH_PATHS
         ):

@@ -18,6 +18,7 @@ from flask import Flask, Response, request
 
 from service.domain.db import db
 from service.domain.generation import read_generation
+from service.web.auth import sends_token
 from service.web.conditional import GENERATION_ENVIRON_KEY, matches
 from service.web.errors import UNAVAILABLE_ENVIRON_KEY, is_unavailable
 
@@ -104,7 +105,7 @@ class ResponseCacheMiddleware:
     def __call__(self, environ, start_response):
         if (
             environ["REQUEST_METHOD"] != "GET"
-            or "HTTP_AUTHORIZATION" in environ
+            or sends_token(environ)
             or not environ.get("PATH_INFO", "").startswith("/api/")
         ):
             return self.wsgi_app(environ, start_response)

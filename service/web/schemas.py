@@ -13,6 +13,7 @@ from service.web.paths import collection_href, content_href
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MAX_TEXT = 100_000
 MAX_LIST = 100
+MAX_CHANGE_NOTE = 1000
 
 
 def _doc(description: str, example=None) -> dict:
@@ -197,7 +198,7 @@ class ContentWriteSchema(ma.Schema):
     )
     change_note = fields.String(
         load_only=True,
-        validate=validate.Length(max=1000),
+        validate=validate.Length(max=MAX_CHANGE_NOTE),
         metadata=_doc("Why the change was made; kept with the revision (or send X-Change-Note)."),
     )
 

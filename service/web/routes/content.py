@@ -3,6 +3,7 @@
 Views parse (schemas), call one function of the editing path or of the queries, and return.
 """
 
+import json
 from collections.abc import Sequence
 
 from flask import redirect, request, url_for
@@ -11,7 +12,7 @@ from flask_smorest import abort
 
 from service.domain import queries
 from service.domain.content import ContentKind
-from service.domain.editing import archive_item, create_item, restore_revision, update_item
+from service.domain.editing import archive_item, create_item, replace_item, restore_revision, update_item
 from service.domain.models import ContentItem
 from service.web.auth import current_token, require_role
 from service.web.blueprint import Blueprint
@@ -29,6 +30,7 @@ from service.web.paging import PageArgsSchema, pagination_headers
 from service.web.paths import collection_href, item_href
 from service.web.schemas import (
     CREATE_SCHEMAS,
+    MAX_CHANGE_NOTE,
     QUERY_SCHEMAS,
     READ_SCHEMAS,
     UPDATE_SCHEMAS,
@@ -42,7 +44,6 @@ DESCRIPTIONS = {
     "indication": "Diseases and conditions immunotherapy is used or studied for.",
     "faq": "Questions and their answers.",
 }
-MAX_CHANGE_NOTE = 1000
 
 
 def list_statuses(requested: str | None) -> Sequence[str]:
@@ -148,7 +149,7 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
         def put(self, data, slug):
             note = change_note(data)
-            item = update_item(item_for_write(kind, slug), data, author=current_token().name, note=note)
+            item = replace_item(item_for_write(kind, slug), data, author=current_token().name, note=note)
             return written(kind, item)
 
         @described(docs["delete"])
@@ -234,7 +235,9 @@ def _docs(kind: ContentKind) -> dict[str, tuple[str, str]]:
         ),
         "put": (
             f"Replace a {a}",
-            "Sends the whole item, as on creation. Needs `If-Match` with the current ETag.",
+            "Replaces the content: the fields a creation requires must be sent, and every "
+            f"optional content field left out goes back to its default ({_defaults(kind)}). "
+            "`status` and `slug` stay unless sent. Needs `If-Match` with the current ETag.",
         ),
         "delete": (
             f"Archive a {a}",
@@ -248,6 +251,10 @@ def _docs(kind: ContentKind) -> dict[str, tuple[str, str]]:
             "Makes that version current again, as a new version. Needs `If-Match`.",
         ),
     }
+
+
+def _defaults(kind: ContentKind) -> str:
+    return ", ".join(f"`{name}`: `{json.dumps(value)}`" for name, value in kind.defaults.items())
 
 
 def described(summary_and_description: tuple[str, str]):

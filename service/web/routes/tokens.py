@@ -6,16 +6,15 @@ from flask_smorest import abort
 from marshmallow import fields, validate
 
 from service.domain.models import ROLES
-from service.web.auth import (
+from service.domain.tokens import (
     TOKEN_NAME_PATTERN,
     TokenError,
     create_token,
-    current_token,
     is_active,
     list_tokens,
-    require_role,
     revoke_token,
 )
+from service.web.auth import current_token, require_role
 from service.web.blueprint import Blueprint
 from service.web.openapi import documented
 from service.web.paths import API_PREFIX
