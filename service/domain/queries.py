@@ -1,5 +1,6 @@
 """Read queries: pages of items with everything they show loaded in a fixed number of statements."""
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -182,14 +183,24 @@ def _with_cited_by(source: Source, count: int) -> Source:
 
 
 def item_versions(kind: ContentKind, slug: str, *, statuses: Sequence[str]) -> list[sa.Row]:
-    """(link, id, version, updated_at) of the item (link 0) and every item it links to (link 1).
+    """(link, id, version, updated_at) of the item (link 0) and every item it links to (link 1)
+    that the reader may see: all an item's validator needs, in one statement. Empty when the reader
+    may not see the item."""
+    return db.session.execute(
+        _versions_statement(kind.type), {"slug": slug, "statuses": list(statuses)}
+    ).all()
 
-    One statement, and all an item's validator needs: its representation changes when it does or
-    when a linked item is renamed, published, archived or unlinked, and each of those bumps a
-    version here. Empty when the reader may not see the item.
-    """
+
+@functools.cache
+def _versions_statement(kind_type: str) -> sa.CompoundSelect:
+    # Built once per kind, with the slug and statuses as parameters: building it costs more than
+    # running it.
+    kind = KINDS[kind_type]
+    statuses = sa.bindparam("statuses", expanding=True)
     item = sa.select(ContentItem.id).where(
-        ContentItem.type == kind.type, ContentItem.slug == slug, ContentItem.status.in_(statuses)
+        ContentItem.type == kind.type,
+        ContentItem.slug == sa.bindparam("slug"),
+        ContentItem.status.in_(statuses),
     )
     columns = (ContentItem.id, ContentItem.version, ContentItem.updated_at)
     parts = [sa.select(sa.literal(0).label("link"), *columns).where(ContentItem.id.in_(item))]
@@ -204,7 +215,7 @@ def item_versions(kind: ContentKind, slug: str, *, statuses: Sequence[str]) -> l
             .join(relationship.secondary, linked_column == linked.id)
             .where(own_column.in_(item), linked.status.in_(statuses))
         )
-    return db.session.execute(sa.union_all(*parts)).all()
+    return sa.union_all(*parts)
 
 
 def changes_since(cursor: int, limit: int) -> tuple[list[tuple[Revision, str]], bool]:
