@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 
 from service.domain.database import is_unavailable
 from service.domain.errors import CommitOutcomeUnknown, ContentError
+from service.web.openapi import response_component
 from service.web.request_log import REQUEST_ID_ENVIRON_KEY
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -58,9 +59,9 @@ class ProblemApi(Api):
 
     ERROR_SCHEMA = ProblemSchema
 
+    # flask-smorest offers no public way to say what its error responses are documented as: this one
+    # method is overridden, so that they are problem+json, with the headers each status carries.
     def _register_responses(self) -> None:
-        from service.web.openapi import response_component
-
         self.spec.components.schema("Problem", schema=ProblemSchema)
         for status in HTTPStatus:
             if status >= 300:

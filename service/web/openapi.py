@@ -3,7 +3,7 @@
 from http import HTTPStatus
 
 from apispec import BasePlugin
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 
 from service.web.paths import HEALTH_PATHS
 
@@ -101,9 +101,9 @@ def register_components(api: Api) -> None:
         spec.components.header(name, header)
     for name, parameter in PARAMETERS.items():
         spec.components.parameter(name, parameter["in"], parameter)
-    everywhere = ResponsesOfEveryOperation()
-    everywhere.init_spec(spec)
-    spec.plugins.append(everywhere)
+    for plugin in (ResponsesOfEveryOperation(), ConditionalRequestHeaders()):
+        plugin.init_spec(spec)
+        spec.plugins.append(plugin)
 
 
 class ResponsesOfEveryOperation(BasePlugin):
@@ -123,6 +123,17 @@ class ResponsesOfEveryOperation(BasePlugin):
                 responses.setdefault(str(status), HTTPStatus(status).name)
 
 
+class ConditionalRequestHeaders(BasePlugin):
+    """An operation that may answer 304 reads If-None-Match; one that may answer 428 needs If-Match."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs) -> None:
+        for operation in (operations or {}).values():
+            statuses = {str(status) for status in operation.get("responses", {})}
+            for status, parameter in (("304", "IfNoneMatch"), ("428", "IfMatch")):
+                if status in statuses:
+                    operation.setdefault("parameters", []).append(parameter)
+
+
 def response_component(status: HTTPStatus, problem_schema, problem_type: str) -> dict:
     """The shared response of a status: problem+json for errors, headers only for 301 and 304."""
     response: dict = {"description": _DESCRIPTIONS.get(status, status.phrase)}
@@ -133,18 +144,16 @@ def response_component(status: HTTPStatus, problem_schema, problem_type: str) ->
     return response
 
 
-def documented(*statuses: int, secured: bool = False, headers: tuple[str, ...] = ()):
-    """Route decorator, outermost: the route's other answers, its token and its request headers."""
+def documented(*statuses: int, secured: bool = False):
+    """Route decorator: the route's other answers (shared response components) and, when `secured`,
+    its bearer token, through flask-smorest's own `doc`. The request headers follow from the
+    statuses (see ConditionalRequestHeaders)."""
+    doc: dict = {"responses": {str(status): HTTPStatus(status).name for status in statuses}}
+    if secured:
+        doc["security"] = BEARER
+    return Blueprint.doc(**doc)
 
-    def decorate(view):
-        doc = view.__dict__.setdefault("_apidoc", {})
-        responses = doc.setdefault("response", {}).setdefault("responses", {})
-        for status in statuses:
-            responses.setdefault(status, []).append(HTTPStatus(status).name)
-        if headers:
-            doc.setdefault("arguments", {}).setdefault("parameters", []).extend(headers)
-        if secured:
-            doc.setdefault("manual_doc", {})["security"] = BEARER
-        return view
 
-    return decorate
+def described(summary: str, description: str):
+    """Route decorator: a summary and description for a view made in a loop (no docstring of its own)."""
+    return Blueprint.doc(summary=summary, description=description)

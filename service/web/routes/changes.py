@@ -65,7 +65,7 @@ class ChangesSchema(ma.Schema):
 
 @blp.route("")
 class Changes(MethodView):
-    @documented(304, 503, headers=("IfNoneMatch",))
+    @documented(304, 503)
     @blp.arguments(ChangesArgsSchema, location="query")
     @blp.response(200, ChangesSchema, headers=VALIDATOR_HEADERS)
     def get(self, args):

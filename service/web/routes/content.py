@@ -25,7 +25,14 @@ from service.web.conditional import (
     reader_scope,
     validator_headers,
 )
-from service.web.openapi import CREATED_HEADERS, ITEM_HEADERS, LIST_HEADERS, VALIDATOR_HEADERS, documented
+from service.web.openapi import (
+    CREATED_HEADERS,
+    ITEM_HEADERS,
+    LIST_HEADERS,
+    VALIDATOR_HEADERS,
+    described,
+    documented,
+)
 from service.web.paging import PageArgsSchema, pagination_headers
 from service.web.paths import collection_href, item_href
 from service.web.schemas import (
@@ -93,8 +100,8 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
 
     @blp.route("")
     class Collection(MethodView):
-        @described(docs["list"])
-        @documented(304, 401, 503, headers=("IfNoneMatch",))
+        @described(*docs["list"])
+        @documented(304, 401, 503)
         @blp.arguments(QUERY_SCHEMAS[kind.type], location="query")
         @blp.response(200, read_schema(many=True), headers=LIST_HEADERS)
         def get(self, args):
@@ -105,7 +112,7 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
             page = queries.list_items(kind, args, statuses=statuses)
             return page.items, pagination_headers(page) | {"ETag": f'"{etag}"'}
 
-        @described(docs["create"])
+        @described(*docs["create"])
         @documented(400, 409, 413, 415, 503)
         @require_role("editor")
         @blp.arguments(CREATE_SCHEMAS[kind.type])
@@ -117,8 +124,8 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
 
     @blp.route("/<slug>")
     class Item(MethodView):
-        @described(docs["get"])
-        @documented(301, 304, 404, 503, headers=("IfNoneMatch",))
+        @described(*docs["get"])
+        @documented(301, 304, 404, 503)
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
         def get(self, slug):
             statuses = queries.ALL_STATUSES if current_token() is not None else queries.PUBLIC
@@ -132,8 +139,8 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
                 return unchanged
             return queries.find_item(kind, slug, statuses=statuses), validator_headers(state)
 
-        @described(docs["patch"])
-        @documented(400, 404, 409, 412, 413, 415, 428, 503, headers=("IfMatch",))
+        @described(*docs["patch"])
+        @documented(400, 404, 409, 412, 413, 415, 428, 503)
         @require_role("editor")
         @blp.arguments(UPDATE_SCHEMAS[kind.type])
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
@@ -142,8 +149,8 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
             item = update_item(item_for_write(kind, slug), changes, author=current_token().name, note=note)
             return written(kind, item)
 
-        @described(docs["put"])
-        @documented(400, 404, 409, 412, 413, 415, 428, 503, headers=("IfMatch",))
+        @described(*docs["put"])
+        @documented(400, 404, 409, 412, 413, 415, 428, 503)
         @require_role("editor")
         @blp.arguments(CREATE_SCHEMAS[kind.type])
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
@@ -152,8 +159,8 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
             item = replace_item(item_for_write(kind, slug), data, author=current_token().name, note=note)
             return written(kind, item)
 
-        @described(docs["delete"])
-        @documented(404, 412, 428, 503, headers=("IfMatch",))
+        @described(*docs["delete"])
+        @documented(404, 412, 428, 503)
         @require_role("editor")
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
         def delete(self, slug):
@@ -163,7 +170,7 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
 
     @blp.route("/<slug>/revisions")
     class Revisions(MethodView):
-        @described(docs["revisions"])
+        @described(*docs["revisions"])
         @documented(404, 503)
         @require_role("editor")
         @blp.arguments(PageArgsSchema, location="query")
@@ -175,7 +182,7 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
 
     @blp.route("/<slug>/revisions/<int(max=2147483647):version>")
     class Revision(MethodView):
-        @described(docs["revision"])
+        @described(*docs["revision"])
         @documented(404, 503)
         @require_role("editor")
         @blp.response(200, RevisionDetailSchema, headers=VALIDATOR_HEADERS)
@@ -187,8 +194,8 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
 
     @blp.route("/<slug>/revisions/<int(max=2147483647):version>/restore")
     class Restore(MethodView):
-        @described(docs["restore"])
-        @documented(404, 412, 428, 503, headers=("IfMatch",))
+        @described(*docs["restore"])
+        @documented(404, 412, 428, 503)
         @require_role("editor")
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
         def post(self, slug, version):
@@ -255,13 +262,3 @@ def _docs(kind: ContentKind) -> dict[str, tuple[str, str]]:
 
 def _defaults(kind: ContentKind) -> str:
     return ", ".join(f"`{name}`: `{json.dumps(value)}`" for name, value in kind.defaults.items())
-
-
-def described(summary_and_description: tuple[str, str]):
-    """Give a view made in a loop its own docstring, which flask-smorest turns into the spec."""
-
-    def decorate(view):
-        view.__doc__ = "\n\n".join(summary_and_description)
-        return view
-
-    return decorate

@@ -37,7 +37,7 @@ class HitSchema(ma.Schema):
 
 @blp.route("")
 class Search(MethodView):
-    @documented(304, 503, headers=("IfNoneMatch",))
+    @documented(304, 503)
     @blp.arguments(SearchArgsSchema, location="query")
     @blp.response(200, HitSchema(many=True), headers=LIST_HEADERS)
     def get(self, args):

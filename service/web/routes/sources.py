@@ -20,7 +20,7 @@ blp = Blueprint(
 
 @blp.route("")
 class Sources(MethodView):
-    @documented(304, 503, headers=("IfNoneMatch",))
+    @documented(304, 503)
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, SourceSchema(many=True), headers=LIST_HEADERS)
     def get(self, args):
@@ -34,7 +34,7 @@ class Sources(MethodView):
 
 @blp.route("/<slug>")
 class SourceItem(MethodView):
-    @documented(304, 404, 503, headers=("IfNoneMatch",))
+    @documented(304, 404, 503)
     @blp.response(200, SourceSchema, headers=VALIDATOR_HEADERS)
     def get(self, slug):
         """Get one source document
