@@ -3,14 +3,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := service
 
-.PHONY: run dev test lint format spec bench clean
+.PHONY: run dev test lint format spec bench lock clean
 
 run: $(VENV)/.installed
+	PATH="$(CURDIR)/$(BIN):$$PATH" bin/prepare
 	PATH="$(CURDIR)/$(BIN):$$PATH" bin/serve
 
 dev: $(VENV)/.installed
-	$(BIN)/flask db upgrade
-	$(BIN)/flask seed
+	$(BIN)/flask prepare
 	$(BIN)/flask run --debug --port "$${PORT:-8000}"
 
 test: $(VENV)/.installed-dev
@@ -33,18 +33,27 @@ bench: $(VENV)/.installed-bench
 spec: $(VENV)/.installed
 	LOG_LEVEL=WARNING $(BIN)/flask openapi write --format json docs/openapi.json
 
-# Install again only when pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --editable .
+# pyproject.toml keeps the ranges; requirements.txt (the service) and requirements-dev.txt (with
+# the tests' and the benchmark's tools) pin the exact versions that the image, CI and `make` install.
+lock: $(VENV)/.installed-dev
+	$(BIN)/uv pip compile --quiet --python-version 3.11 pyproject.toml -o requirements.txt
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --all-extras pyproject.toml -o requirements-dev.txt
+
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+# Install again only when the pins change.
+$(VENV)/.installed: requirements.txt pyproject.toml | $(BIN)/python
+	$(PIP) --requirement requirements.txt
+	$(PIP) --no-deps --editable .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --editable '.[dev]'
-	touch $@ $(VENV)/.installed
+$(VENV)/.installed-dev: requirements-dev.txt pyproject.toml | $(BIN)/python
+	$(PIP) --requirement requirements-dev.txt
+	$(PIP) --no-deps --editable .
+	touch $@ $(VENV)/.installed $(VENV)/.installed-bench
 
-$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --editable '.[bench]'
-	touch $@ $(VENV)/.installed
+$(VENV)/.installed-bench: $(VENV)/.installed-dev
+	touch $@
 
 $(BIN)/python:
 	python3 -m venv $(VENV)

@@ -1,14 +1,15 @@
-"""Command-line tasks: `flask seed`, `flask tokens`, `flask check` and `flask backup`."""
+"""Command-line tasks: `flask prepare`, `flask seed`, `flask tokens`, `flask check` and `flask backup`."""
 
 import sqlite3
 
 import click
+import flask_migrate
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
 from service.domain.consistency import check_consistency
-from service.domain.database import statement_timeout_lifted
+from service.domain.database import preparation_lock, statement_timeout_lifted, wait_for_database
 from service.domain.db import db
 from service.domain.models import ROLES
 from service.domain.seeding import SeedError, load_seed
@@ -38,6 +39,28 @@ def seed_command(synthetic: int | None) -> None:
                 click.echo(f"synthetic: created {created} of each of therapy, indication, faq")
         except SeedError as error:
             raise click.ClickException(str(error)) from None
+
+
+@click.command("prepare")
+@click.option("--wait", default=60, show_default=True, help="Seconds to wait for the database to answer.")
+@with_appcontext
+def prepare_command(wait: int) -> None:
+    """Migrate to the newest schema and load the seed: the one-off step before the service starts.
+
+    Safe to run from several processes at once: they take turns, and the later ones find nothing
+    left to do.
+    """
+    settings = current_app.config["SETTINGS"]
+    wait_for_database(db.engine, wait)
+    with preparation_lock(db.engine):
+        flask_migrate.upgrade()
+        with statement_timeout_lifted(db.session):
+            try:
+                report = load_seed(settings.seed_dir, CREATE_SCHEMAS)
+            except SeedError as error:
+                raise click.ClickException(str(error)) from None
+    for line in report.lines():
+        click.echo(line)
 
 
 @click.group("tokens")

@@ -1,9 +1,15 @@
 """Deployment: the compose file and the image are right by construction, and the entrypoint they
 run (bin/serve, the same as `make run`) really migrates, seeds and serves on both databases."""
 
+import itertools
 import json
+import os
 import re
+import subprocess
+import sys
+import tomllib
 import urllib.request
+from pathlib import Path
 
 import yaml
 
@@ -13,20 +19,32 @@ from tests.servers import running_server
 COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
 DOCKERFILE = (PROJECT_ROOT / "Dockerfile").read_text()
 THERAPY = "/api/v1/therapies/checkpoint-inhibitors"
+# The five sources, and the therapies, mechanisms, indications and FAQs in seed/.
+SEEDED_ITEMS = 52
 
 
 def test_compose_runs_the_api_on_postgres_16_and_redis_with_healthchecks():
     services = COMPOSE["services"]
-    assert set(services) == {"db", "redis", "api"}
+    assert set(services) == {"db", "redis", "prepare", "api"}
     assert services["db"]["image"] == "postgres:16"
     assert services["redis"]["image"].startswith("redis:")
     for name in ("db", "redis", "api"):
         assert services[name]["healthcheck"]["test"], name
-    assert services["api"]["depends_on"] == {
-        "db": {"condition": "service_healthy"},
+    assert services["api"]["build"] == "."
+
+
+def test_compose_prepares_once_and_the_replicas_only_serve():
+    prepare, api = COMPOSE["services"]["prepare"], COMPOSE["services"]["api"]
+    assert prepare["command"] == ["bin/prepare"] and prepare["restart"] == "no"
+    assert prepare["depends_on"] == {"db": {"condition": "service_healthy"}}
+    assert api["depends_on"] == {
+        "prepare": {"condition": "service_completed_successfully"},
         "redis": {"condition": "service_healthy"},
     }
-    assert services["api"]["build"] == "."
+    assert "command" not in api  # the image's own: bin/serve, which never migrates or seeds
+    assert prepare["environment"]["DATABASE_URL"] == api["environment"]["DATABASE_URL"]
+    serve = (PROJECT_ROOT / "bin" / "serve").read_text()
+    assert "gunicorn" in serve and "prepare" not in serve.split("set -eu", 1)[1]
 
 
 def test_compose_keeps_the_database_in_a_named_volume():
@@ -53,10 +71,10 @@ def test_the_image_is_slim_runs_as_a_user_and_starts_with_the_same_script_as_mak
     assert "bin/serve" in (PROJECT_ROOT / "Makefile").read_text()
 
 
-def test_the_entrypoint_migrates_seeds_and_serves_on_an_empty_database(backend, tmp_path):
+def test_prepare_then_serve_works_on_an_empty_database(backend, tmp_path):
     database_url = backend.databases.empty()
     log_path = tmp_path / "serve.log"
-    serve = [str(PROJECT_ROOT / "bin" / "serve")]
+    serve = ["sh", "-c", "bin/prepare && exec bin/serve"]
     server = running_server(serve, database_url, log_path=log_path, WEB_CONCURRENCY="1", LOG_LEVEL="INFO")
     try:
         with server as (base, _):
@@ -71,3 +89,42 @@ def test_the_entrypoint_migrates_seeds_and_serves_on_an_empty_database(backend, 
     lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
     [logged] = [line for line in lines if line.get("request_id") == "deploy-check"]
     assert (logged["method"], logged["path"], logged["status"]) == ("GET", THERAPY, 200)
+
+
+def test_two_preparations_at_once_take_turns_and_seed_once(backend):
+    database_url = backend.databases.empty()
+    env = os.environ | {"DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    try:
+        runs = [
+            subprocess.Popen(["bin/prepare"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        outputs = [run.communicate(timeout=180)[0] for run in runs]
+        assert [run.returncode for run in runs] == [0, 0], outputs
+        # One created everything; the other, after its turn, found all of it there.
+        assert sorted(output.splitlines()[0].split(",")[0] for output in outputs) == [
+            "created 0",
+            f"created {SEEDED_ITEMS}",
+        ]
+    finally:
+        backend.databases.drop(database_url)
+
+
+def test_the_image_and_the_tests_install_exact_versions_of_every_dependency():
+    pyproject = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    for lock, ranges in (
+        ("requirements.txt", pyproject["dependencies"]),
+        (
+            "requirements-dev.txt",
+            [*pyproject["dependencies"], *itertools.chain(*pyproject["optional-dependencies"].values())],
+        ),
+    ):
+        pins = dict(
+            line.split("==", 1) for line in (PROJECT_ROOT / lock).read_text().splitlines() if "==" in line
+        )
+        for requirement in ranges:
+            name = re.split(r"[<>=\[ ]", requirement, maxsplit=1)[0].lower()
+            assert name in pins, f"{lock} pins no version of {name}"
+    assert "--requirement requirements.txt" in DOCKERFILE
+    assert "--requirement requirements-dev.txt" in (PROJECT_ROOT / "Makefile").read_text()

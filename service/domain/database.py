@@ -9,8 +9,10 @@ service.web.database_guard). Migrations and the seed may rightly wait on a lock:
 their own transactions (`lift_statement_timeout`).
 """
 
+import fcntl
 import logging
 import sqlite3
+import time
 from contextlib import contextmanager
 
 import psycopg
@@ -90,6 +92,41 @@ def lift_statement_timeout(connection: sa.Connection) -> None:
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
         connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
+
+
+# Any number, the same in every process: the key of the preparation's advisory lock.
+PREPARATION_LOCK_KEY = 7_330_421
+
+
+@contextmanager
+def preparation_lock(engine: sa.Engine):
+    """One process at a time migrates and seeds, across processes and machines: on PostgreSQL an
+    advisory lock held by a transaction left open meanwhile; on SQLite an exclusive lock on a file
+    beside the database. The others wait their turn, then find nothing left to do."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection, connection.begin():
+            lift_statement_timeout(connection)
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": PREPARATION_LOCK_KEY})
+            yield
+        return
+    with open(f"{engine.url.database}.prepare-lock", "w") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        yield
+
+
+def wait_for_database(engine: sa.Engine, seconds: float) -> None:
+    """Until the database answers, for at most `seconds` (a database container still starting)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+            return
+        except DBAPIError:
+            if time.monotonic() >= deadline:
+                raise
+            log.warning("the database does not answer yet; trying again in 2 s")
+            time.sleep(2)
 
 
 @contextmanager
