@@ -1,5 +1,7 @@
 """Fixtures: the real app on a real, migrated and seeded database, once per backend."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import flask_migrate
@@ -44,15 +46,22 @@ def backend(request, tmp_path_factory) -> Backend:
     databases.drop(template_url)
 
 
-@pytest.fixture
-def app(backend: Backend) -> Flask:
-    """The app on a fresh copy of the seeded database: every test may write."""
-    url = backend.databases.copy(backend.template_url)
-    app = make_app(url)
+@contextmanager
+def app_on(url: str, **settings) -> Iterator[Flask]:
+    """The app on a database of the run, dropped afterwards."""
+    app = make_app(url, **settings)
     yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(backend: Backend) -> Flask:
+    """The app on a fresh copy of the seeded database: every test may write."""
+    url = backend.databases.copy(backend.template_url)
+    with app_on(url) as app:
+        yield app
     backend.databases.drop(url)
 
 
@@ -60,11 +69,8 @@ def app(backend: Backend) -> Flask:
 def uncached_app(backend: Backend) -> Flask:
     """The app with its response cache off: every request reaches the views and the database."""
     url = backend.databases.copy(backend.template_url)
-    app = make_app(url, response_cache_entries=0)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with app_on(url, response_cache_entries=0) as app:
+        yield app
     backend.databases.drop(url)
 
 
@@ -72,11 +78,8 @@ def uncached_app(backend: Backend) -> Flask:
 def empty_app(backend: Backend) -> Flask:
     """The app on an empty database, not even migrated."""
     url = backend.databases.empty()
-    app = make_app(url)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with app_on(url) as app:
+        yield app
     backend.databases.drop(url)
 
 

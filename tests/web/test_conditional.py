@@ -1,6 +1,7 @@
 """HTTP caching: strong ETags, 304s, Cache-Control, Last-Modified, CORS and slug redirects."""
 
 import json
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
@@ -76,9 +77,16 @@ def test_an_item_etag_changes_with_the_item_and_with_what_it_links_to(app, clien
     assert client.get(url, headers={"If-None-Match": changed.headers["ETag"]}).status_code == 304
 
 
-def test_items_carry_last_modified(client):
-    response = client.get("/api/v1/therapies/checkpoint-inhibitors")
-    assert response.last_modified is not None
+def test_items_carry_last_modified_from_themselves_and_what_they_link_to(app, client):
+    url = "/api/v1/therapies/checkpoint-inhibitors"
+    before = client.get(url)
+    # Seeded after the items it links to, the therapy is the newest of them.
+    assert before.last_modified == datetime.fromisoformat(before.json["updated_at"]).replace(microsecond=0)
+    edit(app, Indication, "melanoma", name="Melanoma of the skin")
+    melanoma = client.get("/api/v1/indications/melanoma").json
+    after = client.get(url)
+    assert after.last_modified == datetime.fromisoformat(melanoma["updated_at"]).replace(microsecond=0)
+    assert after.last_modified >= before.last_modified
 
 
 def test_cors_is_open_for_reads_and_exposes_the_paging_and_validator_headers(client):
