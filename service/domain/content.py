@@ -21,10 +21,12 @@ def _equals(column) -> Filter:
     return lambda value, _statuses: column == value
 
 
+# Every kind may also be sorted by these.
+COMMON_SORT_FIELDS = ("slug", "created_at", "updated_at")
+
+
 @dataclass(frozen=True)
 class ContentKind:
-    type: str
-    collection: str
     model: type[ContentItem]
     # Fields written and read as they are (lists of strings included).
     fields: tuple[str, ...]
@@ -32,9 +34,8 @@ class ContentKind:
     markdown_fields: tuple[str, ...]
     # Link fields, set by slug: field name -> the linked content type.
     links: dict[str, str]
-    # Fields `sort` may name; the default order comes first.
-    sort_fields: tuple[str, ...]
-    default_sort: str
+    # Fields of its own `sort` may name (besides the common ones); the default order comes first.
+    sorted_by: tuple[str, ...]
     # Query parameters that narrow a list: name -> (description, condition).
     filters: dict[str, tuple[str, Filter]] = field(default_factory=dict)
     title_field: str = "name"
@@ -42,16 +43,30 @@ class ContentKind:
     # Status, slug and a FAQ's position are not content: a replacement keeps them unless sent.
     defaults: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def type(self) -> str:
+        return self.model.__mapper_args__["polymorphic_identity"]
+
+    @property
+    def collection(self) -> str:
+        """Its URL's collection, which is its table's name: therapies, mechanisms, ..."""
+        return self.model.__tablename__
+
+    @property
+    def sort_fields(self) -> tuple[str, ...]:
+        return (*self.sorted_by, *COMMON_SORT_FIELDS)
+
+    @property
+    def default_sort(self) -> str:
+        return self.sorted_by[0]
+
 
 THERAPY = ContentKind(
-    type="therapy",
-    collection="therapies",
     model=Therapy,
     fields=("name", "summary", "examples", "side_effects"),
     markdown_fields=("body",),
     links={"mechanisms": "mechanism", "indications": "indication"},
-    sort_fields=("name", "slug", "created_at", "updated_at"),
-    default_sort="name",
+    sorted_by=("name",),
     filters={
         "indication": (
             "Only therapies linked to this indication slug.",
@@ -72,26 +87,20 @@ THERAPY = ContentKind(
     },
 )
 MECHANISM = ContentKind(
-    type="mechanism",
-    collection="mechanisms",
     model=Mechanism,
     fields=("name", "summary", "targets"),
     markdown_fields=("body",),
     links={"therapies": "therapy"},
-    sort_fields=("name", "slug", "created_at", "updated_at"),
-    default_sort="name",
+    sorted_by=("name",),
     filters={"therapy": ("Only mechanisms of this therapy slug.", _linked_to(Mechanism.therapies, Therapy))},
     defaults={"body": "", "targets": [], "therapies": [], "sources": []},
 )
 INDICATION = ContentKind(
-    type="indication",
-    collection="indications",
     model=Indication,
     fields=("name", "summary", "area", "immunotherapy_status"),
     markdown_fields=(),
     links={"therapies": "therapy"},
-    sort_fields=("name", "slug", "area", "immunotherapy_status", "created_at", "updated_at"),
-    default_sort="name",
+    sorted_by=("name", "area", "immunotherapy_status"),
     filters={
         "therapy": ("Only indications of this therapy slug.", _linked_to(Indication.therapies, Therapy)),
         "area": ("Only indications of this area (cancer, autoimmune, ...).", _equals(Indication.area)),
@@ -103,14 +112,11 @@ INDICATION = ContentKind(
     defaults={"therapies": [], "sources": []},
 )
 FAQ = ContentKind(
-    type="faq",
-    collection="faqs",
     model=Faq,
     fields=("question", "topics", "position"),
     markdown_fields=("answer",),
     links={"therapies": "therapy"},
-    sort_fields=("position", "question", "slug", "created_at", "updated_at"),
-    default_sort="position",
+    sorted_by=("position", "question"),
     filters={
         "topic": (
             "Only FAQs with this topic.",

@@ -45,29 +45,26 @@ class UTCDateTime(sa.TypeDecorator):
         return value
 
 
-therapy_mechanisms = sa.Table(
-    "therapy_mechanisms",
-    db.metadata,
-    sa.Column("therapy_id", sa.ForeignKey("therapies.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("mechanism_id", sa.ForeignKey("mechanisms.id", ondelete="CASCADE"), primary_key=True),
-    sa.Index("ix_therapy_mechanisms_mechanism_id", "mechanism_id"),
-)
+def _link_table(name: str, left: tuple[str, str], right: tuple[str, str]) -> sa.Table:
+    """A many-to-many link between two content tables, each side a (column, table) pair: a row goes
+    with either item, and the right side is indexed for look-ups from that end."""
+    (left_column, left_table), (right_column, right_table) = left, right
+    return sa.Table(
+        name,
+        db.metadata,
+        sa.Column(left_column, sa.ForeignKey(f"{left_table}.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(right_column, sa.ForeignKey(f"{right_table}.id", ondelete="CASCADE"), primary_key=True),
+        sa.Index(f"ix_{name}_{right_column}", right_column),
+    )
 
-therapy_indications = sa.Table(
-    "therapy_indications",
-    db.metadata,
-    sa.Column("therapy_id", sa.ForeignKey("therapies.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("indication_id", sa.ForeignKey("indications.id", ondelete="CASCADE"), primary_key=True),
-    sa.Index("ix_therapy_indications_indication_id", "indication_id"),
-)
 
-faq_therapies = sa.Table(
-    "faq_therapies",
-    db.metadata,
-    sa.Column("faq_id", sa.ForeignKey("faqs.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("therapy_id", sa.ForeignKey("therapies.id", ondelete="CASCADE"), primary_key=True),
-    sa.Index("ix_faq_therapies_therapy_id", "therapy_id"),
+therapy_mechanisms = _link_table(
+    "therapy_mechanisms", ("therapy_id", "therapies"), ("mechanism_id", "mechanisms")
 )
+therapy_indications = _link_table(
+    "therapy_indications", ("therapy_id", "therapies"), ("indication_id", "indications")
+)
+faq_therapies = _link_table("faq_therapies", ("faq_id", "faqs"), ("therapy_id", "therapies"))
 
 
 class Source(db.Model):
@@ -132,29 +129,39 @@ class ContentItem(db.Model):
         return self.name  # type: ignore[attr-defined]
 
 
-class Mechanism(ContentItem):
-    __tablename__ = "mechanisms"
-    __mapper_args__ = {"polymorphic_identity": "mechanism"}
+class NamedContent:
+    """The columns of a kind that is named and summarized: therapies, mechanisms, indications."""
 
     id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("content_items.id", ondelete="CASCADE"), primary_key=True
     )
     name: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
     summary: so.Mapped[str] = so.mapped_column(sa.Text)
+
+
+class DescribedContent(NamedContent):
+    """A named kind with a Markdown description: therapies and mechanisms."""
+
     body_markdown: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     body_html: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    targets: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
 
     @property
     def body(self) -> dict[str, str]:
         return {"markdown": self.body_markdown, "html": self.body_html}
+
+
+class Mechanism(DescribedContent, ContentItem):
+    __tablename__ = "mechanisms"
+    __mapper_args__ = {"polymorphic_identity": "mechanism"}
+
+    targets: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
 
     therapies: so.Mapped[list["Therapy"]] = so.relationship(
         secondary=therapy_mechanisms, back_populates="mechanisms", order_by="Therapy.name"
     )
 
 
-class Indication(ContentItem):
+class Indication(NamedContent, ContentItem):
     __tablename__ = "indications"
     __table_args__ = (
         _one_of("area", AREAS, "area"),
@@ -162,11 +169,6 @@ class Indication(ContentItem):
     )
     __mapper_args__ = {"polymorphic_identity": "indication"}
 
-    id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("content_items.id", ondelete="CASCADE"), primary_key=True
-    )
-    name: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
-    summary: so.Mapped[str] = so.mapped_column(sa.Text)
     area: so.Mapped[str] = so.mapped_column(sa.String(20), index=True)
     immunotherapy_status: so.Mapped[str] = so.mapped_column(sa.String(20), index=True)
 
@@ -175,23 +177,12 @@ class Indication(ContentItem):
     )
 
 
-class Therapy(ContentItem):
+class Therapy(DescribedContent, ContentItem):
     __tablename__ = "therapies"
     __mapper_args__ = {"polymorphic_identity": "therapy"}
 
-    id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("content_items.id", ondelete="CASCADE"), primary_key=True
-    )
-    name: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
-    summary: so.Mapped[str] = so.mapped_column(sa.Text)
-    body_markdown: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    body_html: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     examples: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
     side_effects: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
-
-    @property
-    def body(self) -> dict[str, str]:
-        return {"markdown": self.body_markdown, "html": self.body_html}
 
     mechanisms: so.Mapped[list[Mechanism]] = so.relationship(
         secondary=therapy_mechanisms, back_populates="therapies", order_by=Mechanism.name

@@ -14,6 +14,7 @@ from flask import request
 from marshmallow import fields, validate
 
 from service.domain.queries import Page
+from service.web.openapi import LIST_HEADERS, documented
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -69,3 +70,15 @@ def _page_url(number: int, page_size: int) -> str:
     args = [(key, value) for key, value in request.args.items(multi=True) if key not in ("page", "page_size")]
     args += [("page", str(number)), ("page_size", str(page_size))]
     return f"{request.path}?{urlencode(args)}"
+
+
+def paged(blp, args_schema: type[ma.Schema], item_schema: type[ma.Schema], *statuses: int):
+    """A list view's decorators: its query arguments, the page it answers (with X-Pagination and
+    Link) and its other answers."""
+
+    def decorate(view):
+        view = blp.response(200, item_schema(many=True), headers=LIST_HEADERS)(view)
+        view = blp.arguments(args_schema, location="query")(view)
+        return documented(*statuses)(view)
+
+    return decorate

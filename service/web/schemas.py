@@ -203,27 +203,39 @@ class ContentWriteSchema(ma.Schema):
     )
 
 
-class TherapyCreateSchema(ContentWriteSchema):
-    name = _text("The kind of immunotherapy.", required=True, max_length=200)
+def _name(description: str) -> fields.String:
+    return _text(description, required=True, max_length=200)
+
+
+class SummarizedWriteSchema(ContentWriteSchema):
+    """What therapies, mechanisms and indications share: a name (each kind describes its own) and
+    a summary, both required."""
+
+    name = _name("The item's name.")
     summary = _text("A plain-text summary.", required=True, max_length=2000)
-    body = _text("The full description, in Markdown.")
+
+
+BODY_DESCRIPTION = "The full description, in Markdown."
+
+
+class TherapyCreateSchema(SummarizedWriteSchema):
+    name = _name("The kind of immunotherapy.")
+    body = _text(BODY_DESCRIPTION)
     examples = _strings("Named drugs or products; replaces the list.", ["pembrolizumab"])
     side_effects = _strings("Side effects; replaces the list.")
     mechanisms = _links("Mechanism slugs; replaces the list.", ["checkpoint-blockade"])
     indications = _links("Indication slugs; replaces the list.", ["melanoma"])
 
 
-class MechanismCreateSchema(ContentWriteSchema):
-    name = _text("The mechanism.", required=True, max_length=200)
-    summary = _text("A plain-text summary.", required=True, max_length=2000)
-    body = _text("The full description, in Markdown.")
+class MechanismCreateSchema(SummarizedWriteSchema):
+    name = _name("The mechanism.")
+    body = _text(BODY_DESCRIPTION)
     targets = _strings("Molecular targets; replaces the list.", ["PD-1"])
     therapies = _links("Therapy slugs; replaces the list.", ["checkpoint-inhibitors"])
 
 
-class IndicationCreateSchema(ContentWriteSchema):
-    name = _text("The disease or condition.", required=True, max_length=200)
-    summary = _text("A plain-text summary.", required=True, max_length=2000)
+class IndicationCreateSchema(SummarizedWriteSchema):
+    name = _name("The disease or condition.")
     area = fields.String(required=True, validate=validate.OneOf(AREAS), metadata=_doc("The medical area."))
     immunotherapy_status = fields.String(
         required=True,

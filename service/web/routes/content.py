@@ -28,12 +28,11 @@ from service.web.conditional import (
 from service.web.openapi import (
     CREATED_HEADERS,
     ITEM_HEADERS,
-    LIST_HEADERS,
     VALIDATOR_HEADERS,
     described,
     documented,
 )
-from service.web.paging import PageArgsSchema, pagination_headers
+from service.web.paging import PageArgsSchema, paged, pagination_headers
 from service.web.paths import collection_href, item_href
 from service.web.schemas import (
     CREATE_SCHEMAS,
@@ -101,9 +100,7 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
     @blp.route("")
     class Collection(MethodView):
         @described(*docs["list"])
-        @documented(304, 401, 503)
-        @blp.arguments(QUERY_SCHEMAS[kind.type], location="query")
-        @blp.response(200, read_schema(many=True), headers=LIST_HEADERS)
+        @paged(blp, QUERY_SCHEMAS[kind.type], read_schema, 304, 401, 503)
         def get(self, args):
             statuses = list_statuses(args.pop("status", None))
             etag = list_etag(current_generation(), args, (statuses, reader_scope()))
@@ -122,6 +119,22 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
             item = create_item(kind, data, author=current_token().name, note=note)
             return written(kind, item, 201)
 
+    def write_view(write, body_schema, doc: tuple[str, str]):
+        """A change of the item by `write` (update_item, replace_item) with the body as sent."""
+
+        @described(*doc)
+        @documented(400, 404, 409, 412, 413, 415, 428, 503)
+        @require_role("editor")
+        @blp.arguments(body_schema)
+        @blp.response(200, read_schema, headers=ITEM_HEADERS)
+        def view(self, data, slug):
+            note = change_note(data)
+            return written(
+                kind, write(item_for_write(kind, slug), data, author=current_token().name, note=note)
+            )
+
+        return view
+
     @blp.route("/<slug>")
     class Item(MethodView):
         @described(*docs["get"])
@@ -139,25 +152,8 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
                 return unchanged
             return queries.find_item(kind, slug, statuses=statuses), validator_headers(state)
 
-        @described(*docs["patch"])
-        @documented(400, 404, 409, 412, 413, 415, 428, 503)
-        @require_role("editor")
-        @blp.arguments(UPDATE_SCHEMAS[kind.type])
-        @blp.response(200, read_schema, headers=ITEM_HEADERS)
-        def patch(self, changes, slug):
-            note = change_note(changes)
-            item = update_item(item_for_write(kind, slug), changes, author=current_token().name, note=note)
-            return written(kind, item)
-
-        @described(*docs["put"])
-        @documented(400, 404, 409, 412, 413, 415, 428, 503)
-        @require_role("editor")
-        @blp.arguments(CREATE_SCHEMAS[kind.type])
-        @blp.response(200, read_schema, headers=ITEM_HEADERS)
-        def put(self, data, slug):
-            note = change_note(data)
-            item = replace_item(item_for_write(kind, slug), data, author=current_token().name, note=note)
-            return written(kind, item)
+        patch = write_view(update_item, UPDATE_SCHEMAS[kind.type], docs["patch"])
+        put = write_view(replace_item, CREATE_SCHEMAS[kind.type], docs["put"])
 
         @described(*docs["delete"])
         @documented(404, 412, 428, 503)
@@ -171,10 +167,8 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
     @blp.route("/<slug>/revisions")
     class Revisions(MethodView):
         @described(*docs["revisions"])
-        @documented(404, 503)
         @require_role("editor")
-        @blp.arguments(PageArgsSchema, location="query")
-        @blp.response(200, RevisionSchema(many=True), headers=LIST_HEADERS)
+        @paged(blp, PageArgsSchema, RevisionSchema, 404, 503)
         def get(self, args, slug):
             item = _any_item(kind, slug)
             page = queries.list_revisions(item, page=args["page"], page_size=args["page_size"])

@@ -7,8 +7,7 @@ from marshmallow import fields
 from service.domain import queries
 from service.web.blueprint import Blueprint
 from service.web.conditional import current_generation, list_etag, not_modified
-from service.web.openapi import LIST_HEADERS, documented
-from service.web.paging import pagination_headers
+from service.web.paging import paged, pagination_headers
 from service.web.paths import API_PREFIX, content_href
 from service.web.schemas import SearchArgsSchema
 
@@ -37,9 +36,7 @@ class HitSchema(ma.Schema):
 
 @blp.route("")
 class Search(MethodView):
-    @documented(304, 503)
-    @blp.arguments(SearchArgsSchema, location="query")
-    @blp.response(200, HitSchema(many=True), headers=LIST_HEADERS)
+    @paged(blp, SearchArgsSchema, HitSchema, 304, 503)
     def get(self, args):
         """Search all content
 

@@ -5,8 +5,8 @@ from flask_smorest import abort
 
 from service.domain import queries
 from service.web.blueprint import Blueprint
-from service.web.openapi import LIST_HEADERS, VALIDATOR_HEADERS, documented
-from service.web.paging import PageArgsSchema, pagination_headers
+from service.web.openapi import VALIDATOR_HEADERS, documented
+from service.web.paging import PageArgsSchema, paged, pagination_headers
 from service.web.paths import collection_href
 from service.web.schemas import SourceSchema
 
@@ -20,9 +20,7 @@ blp = Blueprint(
 
 @blp.route("")
 class Sources(MethodView):
-    @documented(304, 503)
-    @blp.arguments(PageArgsSchema, location="query")
-    @blp.response(200, SourceSchema(many=True), headers=LIST_HEADERS)
+    @paged(blp, PageArgsSchema, SourceSchema, 304, 503)
     def get(self, args):
         """List the source documents
 
