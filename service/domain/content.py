@@ -45,7 +45,7 @@ class ContentKind:
 
     @property
     def type(self) -> str:
-        return self.model.__mapper_args__["polymorphic_identity"]
+        return sa.inspect(self.model).polymorphic_identity
 
     @property
     def collection(self) -> str:

@@ -9,6 +9,7 @@ from webargs.flaskparser import FlaskParser
 class JsonBodyParser(FlaskParser):
     """webargs' parser; but a body nested past Python's recursion limit is invalid JSON (400), no crash."""
 
+    # webargs' documented way to change how a body is read is to override this method.
     def _raw_load_json(self, req):
         try:
             return super()._raw_load_json(req)

@@ -260,7 +260,7 @@ class FaqCreateSchema(ContentWriteSchema):
 def update_schema(create_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
     """The same fields as the create schema, none required: a PATCH sends only what changes."""
     optional = {}
-    for field_name, field in create_schema._declared_fields.items():
+    for field_name, field in create_schema().declared_fields.items():
         field = copy.copy(field)
         field.required = False
         optional[field_name] = field
