@@ -105,7 +105,7 @@ INDICATION = ContentKind(
         "therapy": ("Only indications of this therapy slug.", _linked_to(Indication.therapies, Therapy)),
         "area": ("Only indications of this area (cancer, autoimmune, ...).", _equals(Indication.area)),
         "immunotherapy_status": (
-            "Only indications where immunotherapy is approved or investigational.",
+            "Only indications with this immunotherapy_status (approved, used, prevention, investigational).",
             _equals(Indication.immunotherapy_status),
         ),
     },

@@ -16,7 +16,9 @@ from service.domain.db import db
 CONTENT_TYPES = ("therapy", "mechanism", "indication", "faq")
 STATUSES = ("draft", "published", "archived")
 AREAS = ("cancer", "autoimmune", "allergy", "infection", "other")
-IMMUNOTHERAPY_STATUSES = ("approved", "investigational")
+# What the sources say of immunotherapy for a condition: approved to treat it; used to treat it,
+# with no approval stated; used to prevent it (HPV vaccines); still being explored.
+IMMUNOTHERAPY_STATUSES = ("approved", "used", "prevention", "investigational")
 ROLES = ("editor", "admin")
 
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from service.domain.content import FAQ, INDICATION, THERAPY
 from service.domain.db import db
 from service.domain.editing import create_item
-from service.domain.models import Faq, Mechanism, Source
+from service.domain.models import IMMUNOTHERAPY_STATUSES, Faq, Mechanism, Source
 from service.domain.seeding import SEED_AUTHOR, SeedError
 
 _SYNTHETIC_WORDS = [
@@ -55,7 +55,7 @@ def load_synthetic(count: int) -> int:
                 "name": f"Synthetic indication {number}",
                 "summary": f"A generated condition about {words}.",
                 "area": ("cancer", "autoimmune", "allergy", "infection", "other")[number % 5],
-                "immunotherapy_status": ("approved", "investigational")[number % 2],
+                "immunotherapy_status": IMMUNOTHERAPY_STATUSES[number % len(IMMUNOTHERAPY_STATUSES)],
                 "status": "published",
                 "sources": [citation],
             },

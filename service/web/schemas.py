@@ -14,6 +14,11 @@ SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MAX_TEXT = 100_000
 MAX_LIST = 100
 MAX_CHANGE_NOTE = 1000
+IMMUNOTHERAPY_STATUS_DESCRIPTION = (
+    "What the sources say: `approved` (approved to treat it), `used` (used to treat it, no approval "
+    "stated), `prevention` (used to prevent it, as HPV vaccines for cervical cancer) or "
+    "`investigational` (still being explored). An open list: clients must tolerate new values."
+)
 
 
 def _doc(description: str, example=None) -> dict:
@@ -105,9 +110,7 @@ class IndicationSchema(ContentItemSchema):
     name = fields.String(metadata=_doc("The disease or condition.", "Melanoma"))
     summary = fields.String(metadata=_doc("A plain-text summary."))
     area = fields.String(metadata=_doc(f"One of {', '.join(AREAS)}.", "cancer"))
-    immunotherapy_status = fields.String(
-        metadata=_doc("Whether immunotherapy is approved for it or still investigational.", "approved")
-    )
+    immunotherapy_status = fields.String(metadata=_doc(IMMUNOTHERAPY_STATUS_DESCRIPTION, "approved"))
     therapies = fields.List(fields.Nested(LinkSchema), metadata=_doc("Therapies used or studied for it."))
 
 
@@ -240,7 +243,7 @@ class IndicationCreateSchema(SummarizedWriteSchema):
     immunotherapy_status = fields.String(
         required=True,
         validate=validate.OneOf(IMMUNOTHERAPY_STATUSES),
-        metadata=_doc("approved or investigational."),
+        metadata=_doc(IMMUNOTHERAPY_STATUS_DESCRIPTION),
     )
     therapies = _links("Therapy slugs; replaces the list.", ["checkpoint-inhibitors"])
 

@@ -87,10 +87,46 @@ def test_content_covers_what_the_documents_name(client):
     assert len(mechanisms) >= 5
     assert {"PD-1", "PD-L1", "CTLA-4"} <= {target for item in mechanisms for target in item["targets"]}
     indications = {item["slug"]: item for item in _all(client, "indications")}
-    for name in ("melanoma", "lung-cancer", "bladder-cancer", "kidney-cancer", "lymphoma", "leukemia"):
+    for name in ("melanoma", "lung-cancer", "bladder-cancer", "kidney-cancer", "lymphoma"):
         assert indications[name]["immunotherapy_status"] == "approved"
     for name in ("multiple-sclerosis", "rheumatoid-arthritis"):
         assert indications[name]["immunotherapy_status"] == "investigational"
+
+
+def test_approved_is_said_only_where_a_cited_passage_says_it(client):
+    indications = _all(client, "indications")
+    approved = [item for item in indications if item["immunotherapy_status"] == "approved"]
+    assert {item["slug"] for item in approved} == {
+        "melanoma",
+        "lung-cancer",
+        "bladder-cancer",
+        "kidney-cancer",
+        "lymphoma",
+    }
+    for item in approved:
+        assert any(
+            "approve" in citation["quote"].lower() and item["name"].lower() in citation["quote"].lower()
+            for citation in item["sources"]
+        ), item["slug"]
+    statuses = {item["slug"]: item["immunotherapy_status"] for item in indications}
+    # Used to treat them, with no approval stated; and a vaccine that prevents, not treats.
+    assert [statuses[slug] for slug in ("leukemia", "her2-positive-breast-cancer", "chronic-infections")] == [
+        "used",
+        "used",
+        "used",
+    ]
+    assert statuses["cervical-cancer"] == "prevention"
+
+
+CURATOR_NOTES = ("the documents", "the document ", "the source says", "the sources say", "do not say")
+
+
+def test_no_curator_note_reaches_a_reader(client):
+    for collection in ("therapies", "mechanisms", "indications", "faqs"):
+        for item in _all(client, collection):
+            text = " ".join(str(item.get(field) or "") for field in ("summary", "body", "answer")).lower()
+            found = [note for note in CURATOR_NOTES if note in text]
+            assert not found, f"{collection}/{item['slug']}: {found}"
 
 
 def test_faqs_open_with_the_questions_of_the_documents_qa_in_order(client):

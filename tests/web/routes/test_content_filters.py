@@ -27,6 +27,10 @@ def test_mechanisms_and_indications_by_therapy(client):
 def test_indications_by_area_and_status(client):
     autoimmune = client.get("/api/v1/indications?area=autoimmune&page_size=100").json
     assert autoimmune and all(item["area"] == "autoimmune" for item in autoimmune)
+    used = client.get("/api/v1/indications?immunotherapy_status=used").json
+    assert "leukemia" in [item["slug"] for item in used]
+    prevention = client.get("/api/v1/indications?immunotherapy_status=prevention").json
+    assert [item["slug"] for item in prevention] == ["cervical-cancer"]
     investigational = client.get("/api/v1/indications?immunotherapy_status=investigational").json
     assert "multiple-sclerosis" in [item["slug"] for item in investigational]
     assert all(item["immunotherapy_status"] == "investigational" for item in investigational)
