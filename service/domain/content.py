@@ -80,7 +80,7 @@ THERAPY = ContentKind(
     defaults={
         "body": "",
         "examples": [],
-        "side_effects": [],
+        "side_effects": None,
         "mechanisms": [],
         "indications": [],
         "sources": [],

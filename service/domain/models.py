@@ -184,7 +184,8 @@ class Therapy(DescribedContent, ContentItem):
     __mapper_args__ = {"polymorphic_identity": "therapy"}
 
     examples: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
-    side_effects: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+    # None where the sources say nothing of this kind's side effects; [] only where they say none.
+    side_effects: so.Mapped[list[str] | None] = so.mapped_column(sa.JSON(none_as_null=True))
 
     mechanisms: so.Mapped[list[Mechanism]] = so.relationship(
         secondary=therapy_mechanisms, back_populates="therapies", order_by=Mechanism.name

@@ -91,7 +91,14 @@ class TherapySchema(ContentItemSchema):
     summary = fields.String(metadata=_doc("A plain-text summary."))
     body = fields.Nested(MarkdownSchema, metadata=_doc("The full description."))
     examples = fields.List(fields.String(), metadata=_doc("Named drugs or products.", ["pembrolizumab"]))
-    side_effects = fields.List(fields.String(), metadata=_doc("Side effects the sources name."))
+    side_effects = fields.List(
+        fields.String(),
+        allow_none=True,
+        metadata=_doc(
+            "Side effects the sources name for this kind of therapy; null where they say nothing of "
+            "it (unknown), [] only where they say there are none."
+        ),
+    )
     mechanisms = fields.List(fields.Nested(LinkSchema), metadata=_doc("How the therapy acts."))
     indications = fields.List(
         fields.Nested(LinkSchema), metadata=_doc("What the therapy is used or studied for.")
@@ -169,9 +176,14 @@ class CitationInSchema(ma.Schema):
     )
 
 
-def _strings(description: str, example=None) -> fields.List:
+def _strings(description: str, example=None, *, allow_none: bool = False) -> fields.List:
     item = fields.String(validate=validate.Length(min=1, max=300))
-    return fields.List(item, validate=validate.Length(max=MAX_LIST), metadata=_doc(description, example))
+    return fields.List(
+        item,
+        allow_none=allow_none,
+        validate=validate.Length(max=MAX_LIST),
+        metadata=_doc(description, example),
+    )
 
 
 def _links(description: str, example=None) -> fields.List:
@@ -225,7 +237,9 @@ class TherapyCreateSchema(SummarizedWriteSchema):
     name = _name("The kind of immunotherapy.")
     body = _text(BODY_DESCRIPTION)
     examples = _strings("Named drugs or products; replaces the list.", ["pembrolizumab"])
-    side_effects = _strings("Side effects; replaces the list.")
+    side_effects = _strings(
+        "Side effects; replaces the list. null: the sources say nothing of them; []: none.", allow_none=True
+    )
     mechanisms = _links("Mechanism slugs; replaces the list.", ["checkpoint-blockade"])
     indications = _links("Indication slugs; replaces the list.", ["melanoma"])
 

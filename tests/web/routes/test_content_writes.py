@@ -317,7 +317,8 @@ def test_put_replaces_the_content_and_keeps_status_and_slug(client, editor):
     item = replaced.json
     assert item["summary"] == "Only this." and item["version"] == before["version"] + 1
     assert item["body"] == {"markdown": "", "html": ""}
-    assert item["examples"] == item["side_effects"] == item["mechanisms"] == item["indications"] == []
+    assert item["examples"] == item["mechanisms"] == item["indications"] == []
+    assert item["side_effects"] is None  # unknown again, not "none"
     assert item["sources"] == []
     assert (item["slug"], item["status"]) == (before["slug"], before["status"])
     # The links are gone from the other end too.
@@ -333,3 +334,14 @@ def test_put_without_a_required_field_is_a_422_and_changes_nothing(client, edito
     )
     assert response.status_code == 422 and "answer" in response.json["errors"]["json"]
     assert client.get(url, headers=editor).json == before.json
+
+
+def test_side_effects_tell_unknown_from_none(client, editor):
+    url = "/api/v1/therapies/allergen-immunotherapy"
+    # The sources say nothing of any kind's own side effects: unknown, not none.
+    assert {therapy["side_effects"] for therapy in client.get("/api/v1/therapies").json} == {None}
+    none = patch(client, editor, url, {"side_effects": []})
+    assert none.status_code == 200 and none.json["side_effects"] == []
+    unknown = patch(client, editor, url, {"side_effects": None})
+    assert unknown.status_code == 200 and unknown.json["side_effects"] is None
+    assert client.get(url, headers=editor).json["side_effects"] is None
