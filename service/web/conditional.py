@@ -21,6 +21,7 @@ from service.domain.db import db
 from service.domain.generation import read_generation
 from service.domain.models import ContentItem
 from service.web.auth import current_token, sends_token
+from service.web.paths import HEALTH_PATHS
 
 # Where the response cache leaves the generation it read, so that the request reads it only once.
 GENERATION_ENVIRON_KEY = "service.generation"
@@ -82,11 +83,16 @@ class ItemState:
         return cls(kind.type, tuple(tuple(row) for row in rows)) if rows else None
 
     @classmethod
-    def of(cls, item: ContentItem) -> "ItemState":
-        """From an item in hand with its links loaded for an editor (every status): no statement."""
+    def of(cls, item: ContentItem, statuses: Sequence[str]) -> "ItemState":
+        """From an item in hand with its links loaded for an editor (every status), as a reader
+        shown the links of these statuses sees it: no statement."""
         rows = [(0, item.id, item.version, item.updated_at)]
         for name in kind_of(item).links:
-            rows += [(1, linked.id, linked.version, linked.updated_at) for linked in getattr(item, name)]
+            rows += [
+                (1, linked.id, linked.version, linked.updated_at)
+                for linked in getattr(item, name)
+                if linked.status in statuses
+            ]
         return cls(item.type, tuple(rows))
 
     @property
@@ -112,12 +118,16 @@ def validator_headers(state: ItemState) -> dict[str, str]:
     return {"ETag": f'"{state.etag(reader_scope())}"', "Last-Modified": http_date(state.last_modified)}
 
 
-def check_if_match(state: ItemState) -> None:
-    """A write's precondition: 428 without If-Match, 412 when it names no current representation.
-    Either representation's ETag will do (public or editor): both are made from this version."""
+def check_if_match(item: ContentItem) -> None:
+    """A write's precondition: 428 without If-Match, 412 when it names no current representation
+    of the item. Either representation's ETag will do, the public one or an editor's."""
     if not request.headers.get("If-Match"):
         abort(428, message="Send the item's ETag in If-Match, so that no one else's change is overwritten.")
-    if not any(request.if_match.contains(state.etag(scope)) for scope in ("public", "editor")):
+    current = (
+        ItemState.of(item, queries.PUBLIC).etag("public"),
+        ItemState.of(item, queries.ALL_STATUSES).etag("editor"),
+    )
+    if not any(request.if_match.contains(etag) for etag in current):
         abort(412, message="The item has changed since you read it: fetch it again and redo the change.")
 
 
@@ -131,8 +141,11 @@ def register_caching_headers(app: Flask) -> None:
             # Endpoints without a cheap validator (the index, health, the spec) hash their body.
             response.add_etag()
             response.make_conditional(request)
-        # A token may show drafts: such a response must never sit in a shared cache.
-        if sends_token(request.environ):
+        if request.path in HEALTH_PATHS:
+            # A health check says how the service is now: nothing may keep the answer.
+            headers["Cache-Control"] = "no-store"
+        elif sends_token(request.environ):
+            # A token may show drafts: such a response must never sit in a shared cache.
             headers["Cache-Control"] = "private, no-store"
         elif "Cache-Control" not in headers:
             headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"

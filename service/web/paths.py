@@ -36,6 +36,9 @@ class PathNormalizer:
         self.wsgi_app = wsgi_app
 
     def __call__(self, environ, start_response):
+        # The service is served at the root: a SCRIPT_NAME a client slipped in through a proxy
+        # header must not prefix the URLs it builds.
+        environ["SCRIPT_NAME"] = ""
         path = environ.get("PATH_INFO") or "/"
         if "//" in path:
             environ["PATH_INFO"] = _SLASHES.sub("/", path)

@@ -116,7 +116,9 @@ class ResponseCacheMiddleware:
             if is_unavailable(error):
                 environ[UNAVAILABLE_ENVIRON_KEY] = error
             return self.wsgi_app(environ, start_response)
-        query = tuple(sorted(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)))
+        # Parameters in any order are one query; a repeated one keeps its values' order (the first counts).
+        pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        query = tuple(sorted(pairs, key=lambda pair: pair[0]))
         key = (generation, environ["PATH_INFO"], query)
         entry = self.cache.get(key)
         if entry is None:

@@ -22,7 +22,6 @@ READS = [
     "/api/v1/sources/immunotherapy-use",
     "/api/v1/search?q=PD-1",
     "/api/v1/changes",
-    "/healthz",
 ]
 
 
@@ -44,6 +43,14 @@ def test_every_get_has_a_strong_etag_and_answers_304_when_unchanged(client, url)
     assert again.data == b""
     assert again.headers["ETag"] == etag
     assert client.get(url, headers={"If-None-Match": '"something-else"'}).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/healthz", "/readyz"])
+def test_health_checks_are_never_kept_by_a_cache(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    # How the service is now: a cache in front must not answer "ready" for a service that is not.
+    assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_reads_with_a_token_are_private(client, editor):
@@ -144,3 +151,10 @@ def test_a_published_item_keeps_its_validators_while_a_linked_draft_changes(app,
     assert after.headers["ETag"] == before.headers["ETag"]
     assert after.headers["Last-Modified"] == before.headers["Last-Modified"]
     assert client.get(therapy_url, headers={"If-None-Match": before.headers["ETag"]}).status_code == 304
+
+
+def test_a_redirect_names_the_path_alone_whatever_script_name_says(app, client):
+    edit(app, Therapy, "cytokines", slug="cytokine-therapy")
+    response = client.get("/api/v1/therapies/cytokines", environ_overrides={"SCRIPT_NAME": "//evil.example"})
+    assert response.status_code == 301
+    assert response.headers["Location"] == "/api/v1/therapies/cytokine-therapy"

@@ -125,3 +125,11 @@ def test_a_path_spelled_with_extra_slashes_is_the_same_cached_response(client, d
 def test_the_cache_can_be_turned_off(uncached_app):
     assert "response_cache" not in uncached_app.extensions
     assert uncached_app.test_client().get("/api/v1/therapies").status_code == 200
+
+
+def test_a_repeated_parameter_keeps_its_order_in_the_cache_key(client):
+    # The first value counts: these two are different lists, and the cache must not mix them up.
+    ascending = client.get("/api/v1/therapies?sort=name&sort=-name").json
+    descending = client.get("/api/v1/therapies?sort=-name&sort=name").json
+    assert descending == list(reversed(ascending))
+    assert client.get("/api/v1/therapies?sort=name&sort=-name").json == ascending

@@ -6,7 +6,7 @@ Views parse (schemas), call one function of the editing path or of the queries, 
 import json
 from collections.abc import Sequence
 
-from flask import redirect, request, url_for
+from flask import redirect, request
 from flask.views import MethodView
 from flask_smorest import abort
 
@@ -70,7 +70,7 @@ def change_note(data: dict) -> str | None:
 
 def written(kind: ContentKind, item: ContentItem, status: int = 200) -> tuple:
     """The item as written, with the ETag to send as If-Match next time (from the item in hand)."""
-    headers = validator_headers(ItemState.of(item))
+    headers = validator_headers(ItemState.of(item, queries.ALL_STATUSES))
     if status == 201:
         headers["Location"] = item_href(kind, item.slug)
     return item, status, headers
@@ -82,7 +82,7 @@ def item_for_write(kind: ContentKind, slug: str) -> ContentItem:
     item = queries.find_item(kind, slug, statuses=queries.ALL_STATUSES)
     if item is None:
         abort(404, message=f"No {kind.type} has the slug '{slug}'.")
-    check_if_match(ItemState.of(item))
+    check_if_match(item)
     return item
 
 
@@ -94,7 +94,6 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         description=DESCRIPTIONS[kind.type],
     )
     read_schema = READ_SCHEMAS[kind.type]
-    plural = kind.collection
     docs = _docs(kind)
 
     @blp.route("")
@@ -146,7 +145,7 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
             if state is None:
                 current = queries.redirected_slug(kind, slug, statuses=statuses)
                 if current is not None:
-                    return redirect(url_for(f"{plural}.Item", slug=current), 301)
+                    return redirect(item_href(kind, current), 301)
                 abort(404, message=f"No {kind.type} has the slug '{slug}'.")
             if (unchanged := not_modified(state.etag(reader_scope()), state.last_modified)) is not None:
                 return unchanged

@@ -345,3 +345,13 @@ def test_side_effects_tell_unknown_from_none(client, editor):
     unknown = patch(client, editor, url, {"side_effects": None})
     assert unknown.status_code == 200 and unknown.json["side_effects"] is None
     assert client.get(url, headers=editor).json["side_effects"] is None
+
+
+def test_the_etag_of_a_public_read_is_a_good_if_match_though_a_draft_is_linked(client, editor):
+    url = "/api/v1/therapies/checkpoint-inhibitors"
+    draft = {"name": "A hidden mechanism", "summary": "Draft.", "therapies": ["checkpoint-inhibitors"]}
+    assert create(client, editor, "mechanisms", body=draft).json["status"] == "draft"
+    public_etag = client.get(url).headers["ETag"]
+    assert public_etag != client.get(url, headers=editor).headers["ETag"]
+    response = client.patch(url, json={"summary": "Changed."}, headers=editor | {"If-Match": public_etag})
+    assert response.status_code == 200
