@@ -45,11 +45,13 @@ PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 $(VENV)/.installed: requirements.txt pyproject.toml | $(BIN)/python
 	$(PIP) --requirement requirements.txt
 	$(PIP) --no-deps --editable .
+	$(BIN)/python -m pip check
 	touch $@
 
 $(VENV)/.installed-dev: requirements-dev.txt pyproject.toml | $(BIN)/python
 	$(PIP) --requirement requirements-dev.txt
 	$(PIP) --no-deps --editable .
+	$(BIN)/python -m pip check
 	touch $@ $(VENV)/.installed $(VENV)/.installed-bench
 
 $(VENV)/.installed-bench: $(VENV)/.installed-dev

@@ -16,7 +16,7 @@ _settings = Settings.from_env()
 
 bind = f"{_settings.host}:{_settings.port}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-# No access log: the service writes one JSON line per request itself (service/request_log.py),
+# No access log: the service writes one JSON line per request itself (service/web/request_log.py),
 # and gunicorn's own lines are JSON too.
 accesslog = None
 

@@ -42,8 +42,6 @@ UNAVAILABLE_POSTGRES_ERRORS = (
     psycopg.errors.ReadOnlySqlTransaction,
 )
 
-log = logging.getLogger(__name__)
-
 
 def is_unavailable(error: Exception) -> bool:
     """The database cannot serve now (out of reach, busy, timed out, full or read-only): a 503, as

@@ -10,12 +10,15 @@ import weakref
 
 import sqlalchemy as sa
 from flask import Flask
+from psycopg.pq import TransactionStatus
 from sqlalchemy import orm as so
 
 log = logging.getLogger(__name__)
 
-# How often the watchdog looks at the requests in flight.
+# How often the watchdog looks at the connections, and how long past the timeout it lets the
+# server end a statement itself.
 WATCH_INTERVAL_SECONDS = 0.25
+GRACE_SECONDS = 1.0
 
 
 def end_sessions_safely(app: Flask, session: so.scoped_session) -> None:
@@ -34,37 +37,56 @@ def end_sessions_safely(app: Flask, session: so.scoped_session) -> None:
 
 
 class SilentServerGuard:
-    """Cuts the PostgreSQL connections of a request that has waited past the deadline.
+    """Cuts a PostgreSQL connection that has waited on a silent server past the deadline.
 
-    A WSGI layer notes when each request starts; a watchdog thread looks four times a second, and
-    while some request has run past the deadline, shuts down the socket of every connection of
-    this process that is waiting for an answer. The waiting call then fails at once, as a lost
-    connection, and the request answers 503 with Retry-After like any outage. One request per
-    thread (gunicorn's sync workers): with threads, a connection of another request that is waiting
-    at that moment is cut too, and answers 503.
+    The deadline is the timeout plus a second's grace, so that a server that is slow but alive
+    ends its own statement first (statement_timeout), cleanly. Each statement's start is noted
+    (SQLAlchemy's statement events); for what runs below them (the pool's ping, the response
+    cache's generation read, both at a request's start) the request's start counts, noted by this
+    WSGI layer. A watchdog thread looks four times a second and shuts down the socket of every
+    connection still waiting for an answer past its deadline: the waiting call fails at once, as
+    a lost connection, and the request answers 503 with Retry-After like any outage.
     """
 
-    def __init__(self, wsgi_app, engine: sa.Engine, deadline_seconds: float):
+    def __init__(self, wsgi_app, engine: sa.Engine, timeout_seconds: float):
         self.wsgi_app = wsgi_app
-        self.deadline = deadline_seconds
-        self.started: dict[int, float] = {}
+        self.deadline = timeout_seconds + GRACE_SECONDS
+        self.requests_started: dict[int, float] = {}
+        # Every connection of this process, and when the statement it runs now began.
         self.connections: weakref.WeakSet = weakref.WeakSet()
+        self.statement_started: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._watchdog_pid: int | None = None
         self._lock = threading.Lock()
         sa.event.listen(engine, "connect", self._remember)
+        sa.event.listen(engine, "before_cursor_execute", self._statement_starts)
+        sa.event.listen(engine, "after_cursor_execute", self._statement_ends)
+        sa.event.listen(engine, "handle_error", self._statement_fails)
 
     def _remember(self, dbapi_connection, _record) -> None:
-        self.connections.add(dbapi_connection)
+        with self._lock:
+            self.connections.add(dbapi_connection)
+
+    def _statement_starts(self, connection: sa.Connection, *_args) -> None:
+        with self._lock:
+            self.statement_started[connection.connection.dbapi_connection] = time.monotonic()
+
+    def _statement_ends(self, connection: sa.Connection, *_args) -> None:
+        with self._lock:
+            self.statement_started.pop(connection.connection.dbapi_connection, None)
+
+    def _statement_fails(self, context: sa.engine.ExceptionContext) -> None:
+        if context.connection is not None and not context.connection.invalidated:
+            self._statement_ends(context.connection)
 
     def __call__(self, environ, start_response):
         if self._watchdog_pid != os.getpid():
             self._start_watchdog()
         thread = threading.get_ident()
-        self.started[thread] = time.monotonic()
+        self.requests_started[thread] = time.monotonic()
         try:
             return self.wsgi_app(environ, start_response)
         finally:
-            self.started.pop(thread, None)
+            self.requests_started.pop(thread, None)
 
     def _start_watchdog(self) -> None:
         # Once per process: a forked worker does not inherit its parent's threads.
@@ -76,15 +98,25 @@ class SilentServerGuard:
     def _watch(self) -> None:
         while True:
             time.sleep(WATCH_INTERVAL_SECONDS)
-            now = time.monotonic()
-            if any(now - started > self.deadline for started in list(self.started.values())):
-                for connection in list(self.connections):
-                    _cut_if_waiting(connection)
+            try:
+                self._cut_what_waits_too_long()
+            except Exception:  # the guard must outlive any surprise; the next look tries again
+                log.warning("the database watchdog failed to look; it looks again", exc_info=True)
+
+    def _cut_what_waits_too_long(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            waiting = [
+                (connection, self.statement_started.get(connection)) for connection in self.connections
+            ]
+        requests = list(self.requests_started.values())
+        oldest_request = min(requests, default=now)
+        for connection, started in waiting:
+            if now - (started if started is not None else oldest_request) > self.deadline:
+                _cut_if_waiting(connection)
 
 
 def _cut_if_waiting(connection) -> None:
-    from psycopg.pq import TransactionStatus
-
     try:
         if connection.closed or connection.info.transaction_status != TransactionStatus.ACTIVE:
             return

@@ -15,7 +15,8 @@ class AsciiIntegerConverter(IntegerConverter):
 
 
 def check_requests(app: Flask) -> None:
-    """Refuse what no view should have to handle: bodies that are not JSON, and NUL characters."""
+    """Refuse what no view should have to handle: bodies that are not JSON (415), over 1 MiB when
+    sent in chunks (413), or holding NUL or half a surrogate pair (422); NUL in a path or query too."""
 
     @app.before_request
     def check_request() -> None:
