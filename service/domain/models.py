@@ -5,7 +5,7 @@ inheritance), so that slugs, status, versions, revisions, citations and redirect
 for every type.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -78,6 +78,12 @@ class Source(db.Model):
     filename: so.Mapped[str] = so.mapped_column(sa.String(300), unique=True)
     checksum: so.Mapped[str] = so.mapped_column(sa.String(64))
     text: so.Mapped[str] = so.mapped_column(sa.Text)
+    # What the document reveals of itself; None where it does not (never guessed).
+    url: so.Mapped[str | None] = so.mapped_column(sa.String(2000))
+    publisher: so.Mapped[str | None] = so.mapped_column(sa.String(300))
+    author: so.Mapped[str | None] = so.mapped_column(sa.String(300))
+    published_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    retrieved_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

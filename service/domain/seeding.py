@@ -24,6 +24,8 @@ from service.domain.models import Source
 from service.domain.text import clean_source_text
 
 SEED_AUTHOR = "seed"
+# What a source may say of itself in sources.yaml; left out, it is unknown (null).
+SOURCE_METADATA = ("url", "publisher", "author", "published_on", "retrieved_on")
 # Each type may link only to types loaded before it.
 CONTENT_FILES = (
     ("mechanism", "mechanisms.yaml"),
@@ -85,6 +87,7 @@ def _load_sources(seed_dir: Path, report: SeedReport) -> None:
     changed = False
     for entry in read_sources(seed_dir):
         values = {key: entry[key] for key in ("title", "checksum", "text")} | {"filename": entry["file"]}
+        values |= {key: entry.get(key) for key in SOURCE_METADATA}
         source = existing.get(entry["slug"])
         name = f"source {entry['slug']}"
         if source is None:

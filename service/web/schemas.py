@@ -131,8 +131,17 @@ class FaqSchema(ContentItemSchema):
 
 class SourceSchema(ma.Schema):
     slug = fields.String(metadata=_doc("The source's id in URLs.", "immunotherapy-use"))
-    title = fields.String(metadata=_doc("The document's title."))
+    title = fields.String(
+        metadata=_doc(
+            "The document's own title, or where it has none that is not noise, a plain description of it."
+        )
+    )
     text = fields.String(metadata=_doc("The cleaned text that every quote is checked against."))
+    url = fields.String(allow_none=True, metadata=_doc("Where the document was published; null if unknown."))
+    publisher = fields.String(allow_none=True, metadata=_doc("Who published it; null if unknown."))
+    author = fields.String(allow_none=True, metadata=_doc("Who wrote it; null if unknown."))
+    published_on = fields.Date(allow_none=True, metadata=_doc("When it was published; null if unknown."))
+    retrieved_on = fields.Date(allow_none=True, metadata=_doc("When it was retrieved; null if unknown."))
     checksum = fields.String(metadata=_doc("sha256 of the original file, in hex."))
     cited_by = fields.Integer(metadata=_doc("How many citations quote this source."))
     href = fields.Function(

@@ -221,3 +221,13 @@ def test_flask_seed_reports_what_it_did_and_fails_loudly_on_bad_content(app, tmp
     result = app.test_cli_runner().invoke(args=["seed"])
     assert result.exit_code != 0
     assert "faq Not A Slug" in result.output
+
+
+def test_sources_have_real_titles_and_say_nothing_they_do_not_reveal(client):
+    entries = {entry["slug"]: entry for entry in yaml.safe_load((SEED_DIR / "sources.yaml").read_text())}
+    for source in _all(client, "sources"):
+        # The scraper's pasted phrase is noise, never a title.
+        assert source["title"] not in entries[source["slug"]].get("noise", []), source["slug"]
+        # No document names its address, publisher, author or dates: unknown, not invented.
+        for field in ("url", "publisher", "author", "published_on", "retrieved_on"):
+            assert field in source and source[field] is None, (source["slug"], field)
