@@ -23,7 +23,7 @@ def collection_href(collection: str) -> str:
 
 
 def item_href(kind: ContentKind, slug: str) -> str:
-    return f"{API_PREFIX}/{kind.collection}/{slug}"
+    return f"{collection_href(kind.collection)}/{slug}"
 
 
 def content_href(item) -> str:

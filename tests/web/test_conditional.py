@@ -158,3 +158,22 @@ def test_a_redirect_names_the_path_alone_whatever_script_name_says(app, client):
     response = client.get("/api/v1/therapies/cytokines", environ_overrides={"SCRIPT_NAME": "//evil.example"})
     assert response.status_code == 301
     assert response.headers["Location"] == "/api/v1/therapies/cytokine-therapy"
+
+
+def test_readiness_writes_at_most_once_every_few_seconds(app, client):
+    writes = []
+
+    def count_probe(_connection, _cursor, statement, *_args):
+        if statement.startswith("UPDATE readiness_checks"):
+            writes.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count_probe)
+    try:
+        for _ in range(5):
+            assert client.get("/readyz").status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count_probe)
+    # Many checkers probing often cost one real write per process.
+    assert len(writes) == 1

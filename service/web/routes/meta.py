@@ -70,21 +70,21 @@ class Health(MethodView):
         return {"status": "ok"}
 
 
-# A write that succeeded is trusted this long: a probe every second from many checkers is one write.
+# A write that succeeded is trusted this long, per process: many checkers probing every second
+# cost one write.
 WRITE_CHECK_SECONDS = 5
-_last_write_check = [-math.inf]
 
 
 def _check_writes() -> None:
     """One real write, committed on its own connection (a failure is the database's, not the
     request's): a full disk or a read-only database is not ready."""
-    if time.monotonic() - _last_write_check[0] < WRITE_CHECK_SECONDS:
+    checked = current_app.extensions.setdefault("readiness", {"writes_checked_at": -math.inf})
+    if time.monotonic() - checked["writes_checked_at"] < WRITE_CHECK_SECONDS:
         return
+    probe = sa.update(ReadinessCheck).where(ReadinessCheck.id == 1).values(checked_at=utcnow())
     with db.engine.begin() as connection:
-        connection.execute(
-            sa.update(ReadinessCheck).where(ReadinessCheck.id == 1).values(checked_at=utcnow())
-        )
-    _last_write_check[0] = time.monotonic()
+        connection.execute(probe)
+    checked["writes_checked_at"] = time.monotonic()
 
 
 @blp.route("/readyz")
@@ -108,9 +108,5 @@ class Ready(MethodView):
                 message="The database schema is not at the newest migration.",
                 headers={"Retry-After": "30"},
             )
-        # Committed on its own connection, so that a failure is the database's, not the request's.
-        with db.engine.begin() as connection:
-            connection.execute(
-                sa.update(ReadinessCheck).where(ReadinessCheck.id == 1).values(checked_at=utcnow())
-            )
+        _check_writes()
         return {"status": "ok"}
