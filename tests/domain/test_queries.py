@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from service.domain.db import db
 from service.domain.generation import read_generation
 from service.web import conditional
+from tests.conftest import token_headers
 
 COLLECTIONS = ["therapies", "mechanisms", "indications", "faqs", "sources"]
 
@@ -75,3 +76,31 @@ def test_items_cost_the_same_however_many_links_they_have(client, count_statemen
 def test_a_304_costs_one_statement(client, count_statements, url):
     etag = client.get(url).headers["ETag"]
     assert count_statements(client, url, headers={"If-None-Match": etag}, status=304) == 1
+
+
+def test_a_write_answers_from_the_item_in_hand_with_nothing_read_after_its_commit(uncached_app):
+    client = uncached_app.test_client()
+    editor = token_headers(uncached_app, "editor-in-hand", "editor")
+    url = "/api/v1/therapies/checkpoint-inhibitors"
+    etag = client.get(url, headers=editor).headers["ETag"]
+    events = []
+    with uncached_app.app_context():
+        engine = db.engine
+
+    def statement(_connection, _cursor, text, *_args):
+        events.append(text.split()[0].upper())
+
+    def commit(_connection):
+        events.append("COMMIT")
+
+    sa.event.listen(engine, "before_cursor_execute", statement)
+    sa.event.listen(engine, "commit", commit)
+    try:
+        response = client.patch(url, json={"summary": "Changed."}, headers=editor | {"If-Match": etag})
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", statement)
+        sa.event.remove(engine, "commit", commit)
+    assert response.status_code == 200 and response.json["summary"] == "Changed."
+    assert "COMMIT" in events
+    # The answer and its ETag are made from the item as written: no statement after the commit.
+    assert events[events.index("COMMIT") + 1 :] == []
