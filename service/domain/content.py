@@ -63,9 +63,9 @@ class ContentKind:
 
 THERAPY = ContentKind(
     model=Therapy,
-    fields=("name", "summary", "examples", "side_effects"),
+    fields=("name", "alternate_names", "summary", "examples", "side_effects"),
     markdown_fields=("body",),
-    links={"mechanisms": "mechanism", "indications": "indication"},
+    links={"mechanisms": "mechanism", "indications": "indication", "faqs": "faq"},
     sorted_by=("name",),
     filters={
         "indication": (
@@ -78,28 +78,30 @@ THERAPY = ContentKind(
         ),
     },
     defaults={
+        "alternate_names": [],
         "body": "",
         "examples": [],
         "side_effects": None,
         "mechanisms": [],
         "indications": [],
+        "faqs": [],
         "sources": [],
     },
 )
 MECHANISM = ContentKind(
     model=Mechanism,
-    fields=("name", "summary", "targets"),
+    fields=("name", "alternate_names", "summary", "targets"),
     markdown_fields=("body",),
     links={"therapies": "therapy"},
     sorted_by=("name",),
     filters={"therapy": ("Only mechanisms of this therapy slug.", _linked_to(Mechanism.therapies, Therapy))},
-    defaults={"body": "", "targets": [], "therapies": [], "sources": []},
+    defaults={"alternate_names": [], "body": "", "targets": [], "therapies": [], "sources": []},
 )
 INDICATION = ContentKind(
     model=Indication,
-    fields=("name", "summary", "area", "immunotherapy_status"),
+    fields=("name", "alternate_names", "summary", "area", "immunotherapy_status"),
     markdown_fields=(),
-    links={"therapies": "therapy"},
+    links={"therapies": "therapy", "related_indications": "indication", "faqs": "faq"},
     sorted_by=("name", "area", "immunotherapy_status"),
     filters={
         "therapy": ("Only indications of this therapy slug.", _linked_to(Indication.therapies, Therapy)),
@@ -109,13 +111,19 @@ INDICATION = ContentKind(
             _equals(Indication.immunotherapy_status),
         ),
     },
-    defaults={"therapies": [], "sources": []},
+    defaults={
+        "alternate_names": [],
+        "therapies": [],
+        "related_indications": [],
+        "faqs": [],
+        "sources": [],
+    },
 )
 FAQ = ContentKind(
     model=Faq,
     fields=("question", "topics", "position"),
     markdown_fields=("answer",),
-    links={"therapies": "therapy"},
+    links={"therapies": "therapy", "indications": "indication"},
     sorted_by=("position", "question"),
     filters={
         "topic": (
@@ -123,9 +131,10 @@ FAQ = ContentKind(
             lambda topic, _statuses: Faq.topic_rows.any(FaqTopic.topic == topic),
         ),
         "therapy": ("Only FAQs about this therapy slug.", _linked_to(Faq.therapies, Therapy)),
+        "indication": ("Only FAQs about this indication slug.", _linked_to(Faq.indications, Indication)),
     },
     title_field="question",
-    defaults={"topics": [], "therapies": [], "sources": []},
+    defaults={"topics": [], "therapies": [], "indications": [], "sources": []},
 )
 
 KINDS: dict[str, ContentKind] = {kind.type: kind for kind in (THERAPY, MECHANISM, INDICATION, FAQ)}
@@ -133,6 +142,12 @@ KINDS: dict[str, ContentKind] = {kind.type: kind for kind in (THERAPY, MECHANISM
 
 def kind_of(item: ContentItem) -> ContentKind:
     return KINDS[item.type]
+
+
+def reverse_link(kind: ContentKind, field: str) -> str:
+    """The field that shows the same link from the linked item's end: a link between two items
+    of one kind (related indications) is the same field at both ends."""
+    return sa.inspect(kind.model).relationships[field].back_populates or field
 
 
 def snapshot(item: ContentItem) -> dict[str, Any]:
@@ -147,5 +162,8 @@ def snapshot(item: ContentItem) -> dict[str, Any]:
     for name in kind.links:
         # Sorted, so that a snapshot does not depend on the order the links were loaded in.
         state[name] = sorted(linked.slug for linked in getattr(item, name))
-    state["sources"] = [{"source": c.source.slug, "quote": c.quote} for c in item.citations]
+    state["sources"] = [
+        {"id": c.key, "source": c.source.slug, "quote": c.quote, "supports": list(c.supports)}
+        for c in item.citations
+    ]
     return state

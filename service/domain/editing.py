@@ -1,9 +1,10 @@
 """The one editing path: every create, update, archive and restore of content, and the seed, go here.
 
 Each change, in one transaction: bumps the content generation (first, so that concurrent writers
-queue on that row and revisions are numbered in commit order), applies the fields, renders
-Markdown, resolves links and citations, bumps `version` (the UPDATE checks the version it read),
-writes a revision with a full snapshot and updates the search index.
+queue on that row and revisions are numbered in commit order), applies the fields, resolves links
+and citations, renders Markdown with its footnotes, checks the claims (a version that would be
+public with a claim its citations do not back is refused), bumps `version` (the UPDATE checks the
+version it read), writes a revision with a full snapshot and updates the search index.
 """
 
 import copy
@@ -11,9 +12,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from service.domain import search
+from service.domain import claims, search
 from service.domain.content import KINDS, ContentKind, kind_of, snapshot
 from service.domain.db import db
 from service.domain.errors import (
@@ -38,9 +40,19 @@ MIN_QUOTE_LENGTH = 20
 
 
 def create_item(
-    kind: ContentKind, data: dict[str, Any], *, author: str, note: str | None = None, commit: bool = True
+    kind: ContentKind,
+    data: dict[str, Any],
+    *,
+    author: str,
+    note: str | None = None,
+    commit: bool = True,
+    check_claims: bool = True,
 ) -> ContentItem:
-    """Create an item; `commit=False` leaves the transaction open, for loading many in a batch."""
+    """Create an item.
+
+    `commit=False` leaves the transaction open and `check_claims=False` leaves the claims to a
+    check of the whole batch (`check_published`), for loading many items that back each other.
+    """
     bump_generation(db.session)
     item = kind.model(status="draft")
     data = dict(data)
@@ -56,7 +68,7 @@ def create_item(
         data["position"] = (last or 0) + 1
     _apply(item, kind, data)
     db.session.add(item)
-    return _save(item, "created", author, note, commit=commit)
+    return _save(item, "created", author, note, commit=commit, check_claims=check_claims)
 
 
 def update_item(
@@ -66,6 +78,8 @@ def update_item(
     author: str,
     note: str | None = None,
     action: str | None = None,
+    commit: bool = True,
+    check_claims: bool = True,
 ) -> ContentItem:
     bump_generation(db.session)
     before = item.status
@@ -73,7 +87,7 @@ def update_item(
     if action is None:
         # Publishing and archiving are named apart, so that mirrors of the content can act on them.
         action = item.status if item.status != before and item.status != "draft" else "updated"
-    return _save(item, action, author, note)
+    return _save(item, action, author, note, commit=commit, check_claims=check_claims)
 
 
 def replace_item(
@@ -102,6 +116,25 @@ def restore_revision(item: ContentItem, version: int, *, author: str, note: str 
     )
 
 
+def check_published(items: list[ContentItem]) -> dict[str, dict[str, list[str]]]:
+    """Check the claims of a batch written with `check_claims=False`: what each published item
+    lacks, by "type slug". Each item's `unsupported_claims` is brought up to date: it is derived
+    from the batch as a whole, so it changes no version."""
+    found = {}
+    with db.session.no_autoflush:
+        for item in items:
+            problems = claims.unsupported_claims(item)
+            listed = claims.as_list(problems)
+            if listed != item.unsupported_claims:
+                db.session.execute(
+                    sa.update(ContentItem).where(ContentItem.id == item.id).values(unsupported_claims=listed)
+                )
+                set_committed_value(item, "unsupported_claims", listed)
+            if problems and item.status == "published":
+                found[f"{item.type} {item.slug}"] = problems
+    return found
+
+
 def latest_revision(item: ContentItem) -> Revision | None:
     return db.session.scalar(
         sa.select(Revision).filter_by(item_id=item.id).order_by(Revision.version.desc()).limit(1)
@@ -116,15 +149,23 @@ def _apply(item: ContentItem, kind: ContentKind, data: dict[str, Any]) -> None:
                 setattr(item, name, data[name])
         for name in kind.markdown_fields:
             if name in data:
+                if claims.FOOTNOTE_DEFINITION.search(data[name]):
+                    message = "Write only footnote markers [^id]: each footnote is made from its citation."
+                    raise InvalidContent(message, {name: [message]})
                 setattr(item, f"{name}_markdown", data[name])
-                setattr(item, f"{name}_html", render_markdown(data[name]))
         for name, linked_type in kind.links.items():
             if name in data:
-                setattr(item, name, _resolve_links(name, linked_type, data[name]))
+                _set_links(item, name, _resolve_links(name, linked_type, data[name]))
         if "sources" in data:
-            item.citations = _citations(data["sources"])
+            item.citations = _citations(kind, data["sources"])
         if "slug" in data and data["slug"] != item.slug:
             _change_slug(item, kind, data["slug"])
+        if any(name in data for name in (*kind.markdown_fields, "sources", "slug")):
+            # Footnotes quote the citations, and their anchors carry the slug.
+            for name in kind.markdown_fields:
+                markdown = getattr(item, f"{name}_markdown") or ""
+                anchor = f"{kind.type}-{item.slug}"
+                setattr(item, f"{name}_html", render_markdown(markdown, item.citations, anchor=anchor))
         if "status" in data:
             item.status = data["status"]
             if item.status == "published" and item.published_at is None:
@@ -156,7 +197,23 @@ def _resolve_links(field: str, linked_type: str, slugs: list[str]) -> list[Conte
     return [found[slug] for slug in wanted]
 
 
-def _citations(citations: list[dict[str, str]]) -> list[Citation]:
+def _set_links(item: ContentItem, name: str, linked: list[ContentItem]) -> None:
+    if sa.inspect(type(item)).relationships[name].back_populates is None:
+        # A link between two items of one kind is one row each way, so that both ends read it.
+        if item in linked:
+            message = f"A {item.type} cannot link to itself."
+            raise InvalidContent(message, {name: [message]})
+        before = list(getattr(item, name))
+        for other in before:
+            if other not in linked:
+                getattr(other, name).remove(item)
+        for other in linked:
+            if other not in before:
+                getattr(other, name).append(item)
+    setattr(item, name, linked)
+
+
+def _citations(kind: ContentKind, citations: list[dict[str, Any]]) -> list[Citation]:
     slugs = {citation["source"] for citation in citations}
     sources = {s.slug: s for s in db.session.scalars(sa.select(Source).where(Source.slug.in_(slugs)))}
     errors: dict[int, dict[str, list[str]]] = {}
@@ -168,10 +225,18 @@ def _citations(citations: list[dict[str, str]]) -> list[Citation]:
             errors[index] = {"quote": [f"A quote must be at least {MIN_QUOTE_LENGTH} characters long."]}
         elif quote not in source.text:
             errors[index] = {"quote": [f"The quote is not a passage of '{source.slug}': {quote!r}."]}
+        if unknown := claims.support_errors(kind, citation.get("supports", [])):
+            errors.setdefault(index, {})["supports"] = unknown
     if errors:
-        raise InvalidContent("A citation does not match its source.", {"sources": errors})
+        raise InvalidContent("A citation does not match its source or its item.", {"sources": errors})
     return [
-        Citation(source=sources[c["source"]], quote=c["quote"], position=position)
+        Citation(
+            source=sources[c["source"]],
+            quote=c["quote"],
+            position=position,
+            key=c.get("id") or str(position + 1),
+            supports=list(dict.fromkeys(c.get("supports", []))),
+        )
         for position, c in enumerate(citations)
     ]
 
@@ -201,10 +266,28 @@ def _check_unique(item: ContentItem, kind: ContentKind) -> None:
 
 
 def _save(
-    item: ContentItem, action: str, author: str, note: str | None, *, commit: bool = True
+    item: ContentItem,
+    action: str,
+    author: str,
+    note: str | None,
+    *,
+    commit: bool = True,
+    check_claims: bool = True,
 ) -> ContentItem:
     session = db.session
     item.updated_at = utcnow()
+    # Before the flush: the UPDATE that bumps the version must be the only one.
+    with session.no_autoflush:
+        problems = claims.unsupported_claims(item)
+    item.unsupported_claims = claims.as_list(problems)
+    if problems and item.status == "published" and check_claims:
+        session.rollback()
+        count = sum(len(found) for found in problems.values())
+        raise InvalidContent(
+            f"This {item.type} cannot be published: {count} of its claims lack a citation that backs "
+            "them. Each is named under `claims`.",
+            {"claims": problems},
+        )
     try:
         session.flush()
     except StaleDataError:

@@ -67,6 +67,11 @@ therapy_indications = _link_table(
     "therapy_indications", ("therapy_id", "therapies"), ("indication_id", "indications")
 )
 faq_therapies = _link_table("faq_therapies", ("faq_id", "faqs"), ("therapy_id", "therapies"))
+faq_indications = _link_table("faq_indications", ("faq_id", "faqs"), ("indication_id", "indications"))
+# Related indications: one row per pair, written both ways, so that either end reads the link.
+indication_relations = _link_table(
+    "indication_relations", ("indication_id", "indications"), ("related_id", "indications")
+)
 
 
 class Source(db.Model):
@@ -97,7 +102,11 @@ class Citation(db.Model):
     )
     source_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("sources.id"), index=True)
     position: so.Mapped[int] = so.mapped_column(default=0)
+    # The citation's id within its item, which footnote markers name: the writer's, or its position.
+    key: so.Mapped[str] = so.mapped_column(sa.String(40))
     quote: so.Mapped[str] = so.mapped_column(sa.Text)
+    # The claims the quote backs: field names, or "field:entry" for one list entry or one link.
+    supports: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
 
     source: so.Mapped[Source] = so.relationship(lazy="joined", innerjoin=True)
 
@@ -122,6 +131,9 @@ class ContentItem(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     published_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # What the item's citations did not back when it last changed ({"claim", "problem"} each);
+    # always empty on a published version, since publishing refuses anything unsupported.
+    unsupported_claims: so.Mapped[list[dict[str, str]]] = so.mapped_column(sa.JSON, default=list)
 
     citations: so.Mapped[list[Citation]] = so.relationship(
         order_by=Citation.position, cascade="all, delete-orphan", passive_deletes=True
@@ -145,6 +157,8 @@ class NamedContent:
     )
     name: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
     summary: so.Mapped[str] = so.mapped_column(sa.Text)
+    # Other names the item goes by; a citation backing a link may mention any of them.
+    alternate_names: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
 
 
 class DescribedContent(NamedContent):
@@ -182,6 +196,15 @@ class Indication(NamedContent, ContentItem):
 
     therapies: so.Mapped[list["Therapy"]] = so.relationship(
         secondary=therapy_indications, back_populates="indications", order_by="Therapy.name"
+    )
+    faqs: so.Mapped[list["Faq"]] = so.relationship(
+        secondary=faq_indications, back_populates="indications", order_by="Faq.position"
+    )
+    related_indications: so.Mapped[list["Indication"]] = so.relationship(
+        secondary=indication_relations,
+        primaryjoin=lambda: Indication.id == indication_relations.c.indication_id,
+        secondaryjoin=lambda: Indication.id == indication_relations.c.related_id,
+        order_by=lambda: Indication.name,
     )
 
 
@@ -231,6 +254,9 @@ class Faq(ContentItem):
     )
     therapies: so.Mapped[list[Therapy]] = so.relationship(
         secondary=faq_therapies, back_populates="faqs", order_by=Therapy.name
+    )
+    indications: so.Mapped[list[Indication]] = so.relationship(
+        secondary=faq_indications, back_populates="faqs", order_by=Indication.name
     )
 
     @property

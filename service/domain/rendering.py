@@ -1,23 +1,53 @@
-"""Markdown to safe HTML: markdown-it-py renders, nh3 keeps only harmless tags and attributes."""
+"""Markdown to safe HTML: markdown-it-py renders, nh3 keeps only harmless tags and attributes.
+
+Footnote markers `[^id]` name the item's citations: each renders as a link to a footnote that
+quotes the cited passage and names its source.
+"""
+
+import re
+from collections.abc import Sequence
 
 import nh3
 from markdown_it import MarkdownIt
+from mdit_py_plugins.footnote import footnote_plugin
+
+from service.domain.claims import MARKER
+from service.domain.models import Citation
 
 # CommonMark with tables and strikethrough; raw HTML in the Markdown is escaped, not passed on.
-_markdown = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+_markdown = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"]).use(footnote_plugin)
 
 ALLOWED_TAGS = {
     "a", "p", "br", "hr", "em", "strong", "del", "code", "pre", "blockquote",
     "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
-    "table", "thead", "tbody", "tr", "th", "td", "img",
+    "table", "thead", "tbody", "tr", "th", "td", "img", "sup", "section",
 }  # fmt: skip
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "id", "class"},
+    "img": {"src", "alt", "title"},
+    "ol": {"start", "class"},
+    "li": {"id", "class"},
+    "sup": {"class"},
+    "section": {"class"},
+    "hr": {"class"},
+}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
 
-def render_markdown(markdown: str) -> str:
-    """Return sanitized HTML: no script, no event handlers, no javascript: URLs."""
-    html = _markdown.render(markdown)
+def render_markdown(markdown: str, citations: Sequence[Citation] = (), *, anchor: str = "") -> str:
+    """Return sanitized HTML: no script, no event handlers, no javascript: URLs.
+
+    `anchor` prefixes the footnotes' ids, so that items shown on one page do not share them.
+    """
+    named = set(MARKER.findall(markdown))
+    definitions = [
+        f"[^{c.key}]: \u201c{_escaped(c.quote)}\u201d \u2014 *{_escaped(c.source.title)}*"
+        for c in citations
+        if c.key in named
+    ]
+    source = "\n\n".join([markdown, *definitions]) if definitions else markdown
+    html = _markdown.render(source, {"docId": anchor} if anchor else None)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -25,3 +55,8 @@ def render_markdown(markdown: str) -> str:
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )
+
+
+def _escaped(text: str) -> str:
+    """Text taken literally by Markdown: every ASCII punctuation mark escaped, lines joined."""
+    return _PUNCTUATION.sub(r"\\\1", " ".join(text.split()))

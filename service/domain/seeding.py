@@ -2,7 +2,9 @@
 
 Content goes through the same validation and editing path as an editor's request, with the
 author `seed`. An item is updated only while its newest revision is still the seed's own, so an
-editor's change is never overwritten; running the seed twice changes nothing.
+editor's change is never overwritten; running the seed twice changes nothing. The content is
+loaded in one transaction and its claims checked as a whole (a link may be backed at either end),
+so a seed with an unsupported claim changes nothing.
 """
 
 import hashlib
@@ -17,10 +19,10 @@ import yaml
 
 from service.domain.content import KINDS, snapshot
 from service.domain.db import db
-from service.domain.editing import create_item, latest_revision, update_item
+from service.domain.editing import check_published, create_item, latest_revision, update_item
 from service.domain.errors import ContentError
 from service.domain.generation import bump_generation
-from service.domain.models import Source
+from service.domain.models import ContentItem, Source
 from service.domain.text import clean_source_text
 
 SEED_AUTHOR = "seed"
@@ -61,9 +63,28 @@ def load_seed(seed_dir: Path, schemas: Mapping[str, type[ma.Schema]]) -> SeedRep
     """Load the seed; each entry is first validated by the schema an editor's create is (by type)."""
     report = SeedReport()
     _load_sources(seed_dir, report)
-    for type_, filename in CONTENT_FILES:
-        for entry in _read_yaml(seed_dir / filename):
-            _load_item(type_, schemas[type_], entry, report)
+    written = []
+    try:
+        for type_, filename in CONTENT_FILES:
+            for entry in _read_yaml(seed_dir / filename):
+                written += _load_item(type_, schemas[type_], entry, report)
+        # Each written item, and every item it links to: a link's backing may be at either end.
+        touched = {item.id: item for item in written}
+        for item in written:
+            for field in KINDS[item.type].links:
+                touched.update((linked.id, linked) for linked in getattr(item, field))
+        if unsupported := check_published(list(touched.values())):
+            lines = [
+                f"{name}: {claim}: {problem}"
+                for name, found in unsupported.items()
+                for claim, problems in found.items()
+                for problem in problems
+            ]
+            raise SeedError("Unsupported claims in the seed:\n" + "\n".join(lines))
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
     return report
 
 
@@ -106,7 +127,10 @@ def _load_sources(seed_dir: Path, report: SeedReport) -> None:
     db.session.commit()
 
 
-def _load_item(type_: str, schema: type[ma.Schema], entry: dict[str, Any], report: SeedReport) -> None:
+def _load_item(
+    type_: str, schema: type[ma.Schema], entry: dict[str, Any], report: SeedReport
+) -> list[ContentItem]:
+    """Create or update one item (the transaction left open); the item, if it was written."""
     kind = KINDS[type_]
     slug = entry.get("slug", "?")
     name = f"{type_} {slug}"
@@ -119,23 +143,25 @@ def _load_item(type_: str, schema: type[ma.Schema], entry: dict[str, Any], repor
         if link_field in data:
             data[link_field] = sorted(data[link_field])
     item = db.session.scalar(sa.select(kind.model).filter_by(slug=data["slug"]))
+    batch = {"author": SEED_AUTHOR, "commit": False, "check_claims": False}
     try:
         if item is None:
-            create_item(kind, data, author=SEED_AUTHOR, note="Seeded.")
+            item = create_item(kind, data, note="Seeded.", **batch)
             report.created.append(name)
-            return
+            return [item]
         current = snapshot(item)
         if all(current.get(key) == value for key, value in data.items()):
             report.unchanged.append(name)
         elif latest_revision(item).author != SEED_AUTHOR:
             report.kept.append(name)
         else:
-            update_item(item, data, author=SEED_AUTHOR, note="Seed content changed.")
+            update_item(item, data, note="Seed content changed.", **batch)
             report.updated.append(name)
+            return [item]
     except ContentError as error:
-        db.session.rollback()
         detail = f"{error.detail} {error.errors}" if error.errors else error.detail
         raise SeedError(f"{name}: {detail}") from None
+    return []
 
 
 def _read_yaml(path: Path) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from service.web.paging import PageArgsSchema
 from service.web.paths import collection_href, content_href
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+CITATION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,40}$"
 MAX_TEXT = 100_000
 MAX_LIST = 100
 MAX_CHANGE_NOTE = 1000
@@ -53,13 +54,36 @@ class LinkSchema(ma.Schema):
     href = fields.Function(content_href, metadata=_doc("Its URL path."))
 
 
-class CitationSchema(ma.Schema):
-    """A passage of a source document that the item rests on."""
+SUPPORTS_DESCRIPTION = (
+    "The claims the quote backs: field names (`summary`, `body`, `answer`, `area`, "
+    "`immunotherapy_status`) or `field:entry` for one list entry or one link (`side_effects:fatigue`, "
+    "`targets:PD-1`, `indications:melanoma`)."
+)
 
+
+class CitationSchema(ma.Schema):
+    """A passage of a source document that the item rests on, and the claims it backs."""
+
+    id = fields.String(
+        attribute="key",
+        metadata=_doc("The citation's id within its item; footnote markers [^id] name it.", "c1"),
+    )
     source = fields.Function(
         lambda citation: citation.source.slug, metadata=_doc("The source's slug.", "immunotherapy-use")
     )
+    href = fields.Function(
+        lambda citation: f"{collection_href('sources')}/{citation.source.slug}",
+        metadata=_doc("The source's URL path.", "/api/v1/sources/immunotherapy-use"),
+    )
     quote = fields.String(metadata=_doc("An exact passage of the source's cleaned text."))
+    supports = fields.List(fields.String(), metadata=_doc(SUPPORTS_DESCRIPTION, ["summary"]))
+
+
+class UnsupportedClaimSchema(ma.Schema):
+    """A claim of an unpublished version that its citations do not back yet."""
+
+    claim = fields.String(metadata=_doc("The claim, named as `supports` names it.", "side_effects:fatigue"))
+    problem = fields.String(metadata=_doc("What it lacks."))
 
 
 class MarkdownSchema(ma.Schema):
@@ -84,10 +108,22 @@ class ContentItemSchema(ma.Schema):
         attribute="citations",
         metadata=_doc("Citations of the source documents."),
     )
+    unsupported_claims = fields.List(
+        fields.Nested(UnsupportedClaimSchema),
+        metadata=_doc(
+            "What the item's citations did not back at its last change; publishing needs it empty, "
+            "so it is always empty on a published item."
+        ),
+    )
+
+
+def _alternate_names() -> fields.List:
+    return fields.List(fields.String(), metadata=_doc("Other names it goes by.", ["checkpoint inhibitors"]))
 
 
 class TherapySchema(ContentItemSchema):
     name = fields.String(metadata=_doc("The kind of immunotherapy.", "Checkpoint inhibitors"))
+    alternate_names = _alternate_names()
     summary = fields.String(metadata=_doc("A plain-text summary."))
     body = fields.Nested(MarkdownSchema, metadata=_doc("The full description."))
     examples = fields.List(fields.String(), metadata=_doc("Named drugs or products.", ["pembrolizumab"]))
@@ -103,10 +139,12 @@ class TherapySchema(ContentItemSchema):
     indications = fields.List(
         fields.Nested(LinkSchema), metadata=_doc("What the therapy is used or studied for.")
     )
+    faqs = fields.List(fields.Nested(LinkSchema), metadata=_doc("FAQs about the therapy."))
 
 
 class MechanismSchema(ContentItemSchema):
     name = fields.String(metadata=_doc("The mechanism.", "Immune checkpoint blockade"))
+    alternate_names = _alternate_names()
     summary = fields.String(metadata=_doc("A plain-text summary."))
     body = fields.Nested(MarkdownSchema, metadata=_doc("The full description."))
     targets = fields.List(fields.String(), metadata=_doc("Molecular targets.", ["PD-1", "CTLA-4"]))
@@ -115,10 +153,15 @@ class MechanismSchema(ContentItemSchema):
 
 class IndicationSchema(ContentItemSchema):
     name = fields.String(metadata=_doc("The disease or condition.", "Melanoma"))
+    alternate_names = _alternate_names()
     summary = fields.String(metadata=_doc("A plain-text summary."))
     area = fields.String(metadata=_doc(f"One of {', '.join(AREAS)}.", "cancer"))
     immunotherapy_status = fields.String(metadata=_doc(IMMUNOTHERAPY_STATUS_DESCRIPTION, "approved"))
     therapies = fields.List(fields.Nested(LinkSchema), metadata=_doc("Therapies used or studied for it."))
+    related_indications = fields.List(
+        fields.Nested(LinkSchema), metadata=_doc("Related diseases or conditions (a link both ways).")
+    )
+    faqs = fields.List(fields.Nested(LinkSchema), metadata=_doc("FAQs about it."))
 
 
 class FaqSchema(ContentItemSchema):
@@ -126,6 +169,9 @@ class FaqSchema(ContentItemSchema):
     answer = fields.Nested(MarkdownSchema, metadata=_doc("The answer."))
     topics = fields.List(fields.String(), metadata=_doc("Topics, for filtering.", ["basics"]))
     therapies = fields.List(fields.Nested(LinkSchema), metadata=_doc("Therapies the answer is about."))
+    indications = fields.List(
+        fields.Nested(LinkSchema), metadata=_doc("Diseases or conditions the answer is about.")
+    )
     position = fields.Integer(metadata=_doc("The FAQ's place in the default order.", 1))
 
 
@@ -177,11 +223,22 @@ class RevisionDetailSchema(RevisionSchema):
 
 
 class CitationInSchema(ma.Schema):
+    id = fields.String(
+        validate=FullMatch(CITATION_ID_PATTERN, error="Not a valid citation id: letters, digits, - and _."),
+        metadata=_doc(
+            "An id for footnote markers [^id] to name; the citation's position (1, 2, ...) if left out.", "c1"
+        ),
+    )
     source = slug_field(required=True, metadata=_doc("The slug of a source document.", "immunotherapy-use"))
     quote = fields.String(
         required=True,
         validate=validate.Length(min=20, max=5000),
         metadata=_doc("An exact passage (20 characters or more) of that source's cleaned text."),
+    )
+    supports = fields.List(
+        fields.String(validate=validate.Length(min=1, max=400)),
+        validate=validate.Length(max=MAX_LIST),
+        metadata=_doc(SUPPORTS_DESCRIPTION, ["summary", "indications:melanoma"]),
     )
 
 
@@ -226,6 +283,21 @@ class ContentWriteSchema(ma.Schema):
         metadata=_doc("Why the change was made; kept with the revision (or send X-Change-Note)."),
     )
 
+    @ma.validates("sources")
+    def validate_citation_ids(self, citations: list[dict], **_kwargs) -> None:
+        ids = [citation.get("id") or str(position) for position, citation in enumerate(citations, start=1)]
+        repeated = sorted({key for key in ids if ids.count(key) > 1})
+        if repeated:
+            raise ma.ValidationError(f"Each citation needs its own id; repeated: {', '.join(repeated)}.")
+
+    @ma.post_load
+    def number_citations(self, data: dict, **_kwargs) -> dict:
+        """A citation with no id is known by its position; one with no `supports` backs nothing yet."""
+        for position, citation in enumerate(data.get("sources", []), start=1):
+            citation.setdefault("id", str(position))
+            citation.setdefault("supports", [])
+        return data
+
 
 def _name(description: str) -> fields.String:
     return _text(description, required=True, max_length=200)
@@ -236,6 +308,7 @@ class SummarizedWriteSchema(ContentWriteSchema):
     a summary, both required."""
 
     name = _name("The item's name.")
+    alternate_names = _strings("Other names it goes by; replaces the list.", ["checkpoint inhibitors"])
     summary = _text("A plain-text summary.", required=True, max_length=2000)
 
 
@@ -251,6 +324,7 @@ class TherapyCreateSchema(SummarizedWriteSchema):
     )
     mechanisms = _links("Mechanism slugs; replaces the list.", ["checkpoint-blockade"])
     indications = _links("Indication slugs; replaces the list.", ["melanoma"])
+    faqs = _links("FAQ slugs; replaces the list.", ["what-are-checkpoint-inhibitors"])
 
 
 class MechanismCreateSchema(SummarizedWriteSchema):
@@ -269,6 +343,11 @@ class IndicationCreateSchema(SummarizedWriteSchema):
         metadata=_doc(IMMUNOTHERAPY_STATUS_DESCRIPTION),
     )
     therapies = _links("Therapy slugs; replaces the list.", ["checkpoint-inhibitors"])
+    related_indications = _links(
+        "Slugs of related indications; replaces the list (each link shows at both ends).",
+        ["multiple-sclerosis"],
+    )
+    faqs = _links("FAQ slugs; replaces the list.", ["which-cancers-does-immunotherapy-treat"])
 
 
 class FaqCreateSchema(ContentWriteSchema):
@@ -276,6 +355,7 @@ class FaqCreateSchema(ContentWriteSchema):
     answer = _text("The answer, in Markdown.", required=True)
     topics = _strings("Topics; replaces the list.", ["basics"])
     therapies = _links("Therapy slugs; replaces the list.", ["checkpoint-inhibitors"])
+    indications = _links("Indication slugs; replaces the list.", ["melanoma"])
     position = fields.Integer(
         strict=True,
         validate=validate.Range(min=0, max=1_000_000),
@@ -290,7 +370,8 @@ def update_schema(create_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
         field = copy.copy(field)
         field.required = False
         optional[field_name] = field
-    return ma.Schema.from_dict(optional, name=name)
+    # Built on ContentWriteSchema, so that its checks and defaults of citations apply to a PATCH too.
+    return ContentWriteSchema.from_dict(optional, name=name)
 
 
 CREATE_SCHEMAS = {
