@@ -116,10 +116,18 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from service.cli import backup_command, check_command, prepare_command, seed_command, tokens_command
+    from service.cli import (
+        backup_command,
+        check_command,
+        content_command,
+        prepare_command,
+        seed_command,
+        tokens_command,
+    )
 
     app.cli.add_command(backup_command)
     app.cli.add_command(check_command)
+    app.cli.add_command(content_command)
     app.cli.add_command(prepare_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(tokens_command)

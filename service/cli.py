@@ -1,4 +1,5 @@
-"""Command-line tasks: `flask prepare`, `flask seed`, `flask tokens`, `flask check` and `flask backup`."""
+"""Command-line tasks: `flask prepare`, `flask seed`, `flask tokens`, `flask check`, `flask content lint`
+and `flask backup`."""
 
 import sqlite3
 
@@ -11,6 +12,7 @@ from sqlalchemy.engine import make_url
 from service.domain.consistency import check_consistency
 from service.domain.database import preparation_lock, statement_timeout_lifted, wait_for_database
 from service.domain.db import db
+from service.domain.lint import lint
 from service.domain.models import ROLES
 from service.domain.seeding import SeedError, load_seed
 from service.domain.synthetic import load_synthetic
@@ -116,6 +118,25 @@ def check_command() -> None:
     if problems:
         raise click.ClickException(f"{len(problems)} inconsistencies found.")
     click.echo("consistent: every item's versions, revisions and search index agree")
+
+
+@click.group("content")
+def content_command() -> None:
+    """Check the published content."""
+
+
+@content_command.command("lint")
+@with_appcontext
+def lint_command() -> None:
+    """Check every published item against the editors' rules: claims backed by citations, no
+    curator notes, reading level, near-duplicates, unreachable items, typography (exit 1 on any
+    finding)."""
+    findings = lint()
+    for finding in findings:
+        click.echo(str(finding), err=True)
+    if findings:
+        raise click.ClickException(f"{len(findings)} findings.")
+    click.echo("clean: every published item passes every rule")
 
 
 @click.command("backup")
