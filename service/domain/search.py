@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from service.domain import claims
 from service.domain.content import kind_of
 from service.domain.db import db
 from service.domain.models import ContentItem
@@ -40,7 +41,8 @@ def document(item: ContentItem) -> tuple[str, str]:
     """What an item is found by: its title, and its other text (summary, body, lists)."""
     kind = kind_of(item)
     parts = [str(getattr(item, name)) for name in ("summary",) if hasattr(item, name)]
-    parts += [getattr(item, f"{name}_markdown") for name in kind.markdown_fields]
+    # Footnote markers name citations: they are not words anyone searches for.
+    parts += [claims.MARKER.sub("", getattr(item, f"{name}_markdown")) for name in kind.markdown_fields]
     for name in kind.fields:
         value = getattr(item, name)
         if isinstance(value, list):

@@ -99,14 +99,55 @@ def _contract(spec: dict) -> set[tuple]:
             facts.add(("status", path, method, status))
     for name, schema in spec["components"]["schemas"].items():
         facts.add(("schema", name))
-        for field in schema.get("properties", {}):
+        for field, definition in schema.get("properties", {}).items():
             facts.add(("field", name, field))
+            facts |= {(fact, name, field, *value) for fact, *value in _field_facts(definition)}
     return facts
 
 
+def _field_facts(definition: dict):
+    """A field's type, what its list holds, that it is never null and each value it may take."""
+    alternatives = definition.get("anyOf") or definition.get("oneOf") or [definition]
+    types = set()
+    for alternative in alternatives:
+        kind = alternative.get("type", alternative.get("$ref"))
+        types |= set(kind) if isinstance(kind, list) else {kind}
+        for value in alternative.get("enum", []):
+            yield ("value", value)
+    yield ("type", json.dumps(sorted(str(kind) for kind in types - {"null"})))
+    if "null" not in types:
+        yield ("never null",)
+    if "items" in definition:
+        yield ("holds", json.dumps(definition["items"], sort_keys=True))
+
+
+# What v1 lets change: an enum may gain values (clients must tolerate them), and side_effects may be
+# null ("unknown", where [] says "none").
+ALLOWED_CHANGES = {
+    ("never null", schema, "side_effects") for schema in ("Therapy", "TherapyCreate", "TherapyUpdate")
+}
+
+
 def test_nothing_of_v1_is_removed_or_renamed(client):
-    missing = _contract(json.loads(BASELINE.read_text())) - _contract(served(client))
+    missing = _contract(json.loads(BASELINE.read_text())) - _contract(served(client)) - ALLOWED_CHANGES
     assert not missing, f"A breaking change to v1 (it needs /api/v2): {sorted(missing)[:10]}"
+
+
+def test_the_contract_check_catches_a_changed_type_a_lost_value_and_a_new_null(client):
+    spec = served(client)
+    properties = {
+        name: schema.get("properties", {}) for name, schema in spec["components"]["schemas"].items()
+    }
+    properties["Faq"]["position"]["type"] = "string"
+    properties["IndicationCreate"]["immunotherapy_status"]["enum"].remove("investigational")
+    properties["Therapy"]["name"]["type"] = ["string", "null"]
+    properties["IndicationCreate"]["area"]["enum"].append("dermatology")
+    missing = _contract(served(client)) - _contract(spec) - ALLOWED_CHANGES
+    assert missing == {
+        ("type", "Faq", "position", '["integer"]'),
+        ("value", "IndicationCreate", "immunotherapy_status", "investigational"),
+        ("never null", "Therapy", "name"),
+    }
 
 
 def test_the_contract_check_catches_a_removal(client):
