@@ -1,0 +1,332 @@
+"""Every public claim is backed by its passage: a version that would be public with an unsupported
+claim is refused with a 422 naming each claim; a draft lists what it still lacks."""
+
+import shutil
+
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from service.domain.db import db
+from service.domain.models import Therapy
+from service.domain.seeding import SeedError, load_seed
+from service.web.schemas import CREATE_SCHEMAS
+from tests.domain.test_seeding import SEED_DIR
+
+DRUGS = (
+    "Drugs like pembrolizumab and nivolumab have shown remarkable success in treating melanoma, "
+    "lung cancer, and bladder cancer, among others."
+)
+APPROVAL = (
+    "Immunotherapy has been approved to treat a variety of cancer types, including melanoma, lung "
+    "cancer, bladder cancer, kidney cancer, lymphoma, and more."
+)
+SIDE_EFFECTS = "These can include fatigue, skin reactions, flu-like symptoms, and autoimmune reactions."
+
+# A therapy whose every claim is backed: publishing it succeeds.
+BACKED_THERAPY = {
+    "name": "Oncolytic virus therapy",
+    "summary": "A therapy described for testing.",
+    "body": "Some drugs help against melanoma.[^c1]\n\n- It may tire you.[^fx]",
+    "examples": ["nivolumab"],
+    "side_effects": ["fatigue"],
+    "indications": ["melanoma"],
+    "sources": [
+        {
+            "id": "c1",
+            "source": "immunotherapy-use",
+            "quote": DRUGS,
+            "supports": ["summary", "body", "examples:nivolumab", "indications:melanoma"],
+        },
+        {
+            "id": "fx",
+            "source": "immunotherapy-breakthroughs",
+            "quote": SIDE_EFFECTS,
+            "supports": ["side_effects:fatigue"],
+        },
+    ],
+}
+
+
+def publish(client, headers, body, collection="therapies"):
+    return client.post(f"/api/v1/{collection}", json=body | {"status": "published"}, headers=headers)
+
+
+def claims_refused(response) -> dict:
+    assert response.status_code == 422, response.json
+    assert response.content_type == "application/problem+json"
+    return response.json["errors"]["json"]["claims"]
+
+
+def with_citation(body: dict, index: int, **changes) -> dict:
+    sources = [dict(citation) for citation in body["sources"]]
+    sources[index] |= changes
+    return body | {"sources": sources}
+
+
+def test_a_fully_backed_therapy_is_published_with_its_citations_and_footnotes(client, editor):
+    response = publish(client, editor, BACKED_THERAPY)
+    assert response.status_code == 201, response.json
+    therapy = client.get(response.headers["Location"]).json
+    assert therapy["status"] == "published" and therapy["unsupported_claims"] == []
+    first = therapy["sources"][0]
+    assert first["id"] == "c1" and first["href"] == "/api/v1/sources/immunotherapy-use"
+    assert first["supports"] == ["summary", "body", "examples:nivolumab", "indications:melanoma"]
+    html = therapy["body"]["html"]
+    # Markers become footnote links; the quotes, footnotes naming their source.
+    assert 'href="#fn-therapy-oncolytic-virus-therapy-1"' in html
+    assert '<section class="footnotes">' in html
+    assert "\u201cDrugs like pembrolizumab and nivolumab" in html and "[^c1]" not in html
+    assert "Advancements in Cancer Treatment" in html
+
+
+@pytest.mark.parametrize(
+    ("change", "claim"),
+    [
+        (
+            lambda b: with_citation(b, 0, supports=["body", "examples:nivolumab", "indications:melanoma"]),
+            "summary",
+        ),
+        (lambda b: with_citation(b, 1, supports=[]), "side_effects:fatigue"),
+        (lambda b: b | {"examples": ["nivolumab", "ipilimumab"]}, "examples:ipilimumab"),
+        # A citation that names the entry but does not contain it backs nothing.
+        (
+            lambda b: with_citation(b, 1, quote=APPROVAL, source="immunotherapy-key-points"),
+            "side_effects:fatigue",
+        ),
+        (
+            lambda b: with_citation(b, 0, supports=["summary", "body", "examples:nivolumab"]),
+            "indications:melanoma",
+        ),
+        (
+            lambda b: b | {"body": "Some drugs help against melanoma.[^c1]\n\nA paragraph with no marker."},
+            "body",
+        ),
+        (lambda b: b | {"body": "Some drugs help against melanoma.[^c9]"}, "body"),
+    ],
+    ids=[
+        "summary",
+        "list entry unsupported",
+        "list entry uncited",
+        "quote lacks the entry",
+        "link",
+        "paragraph without a marker",
+        "marker naming no citation",
+    ],
+)
+def test_publishing_an_unsupported_claim_is_refused_naming_it(client, editor, change, claim):
+    response = publish(client, editor, change(BACKED_THERAPY))
+    assert claim in claims_refused(response)
+    assert claim in response.json["detail"] or "claims" in response.json["detail"]
+    assert client.get("/api/v1/therapies/oncolytic-virus-therapy", headers=editor).status_code == 404
+
+
+def test_a_draft_lists_what_it_lacks_and_publishing_it_is_refused_until_it_lacks_nothing(client, editor):
+    draft = client.post(
+        "/api/v1/therapies", json=with_citation(BACKED_THERAPY, 0, supports=["body"]), headers=editor
+    )
+    assert draft.status_code == 201
+    lacking = {entry["claim"] for entry in draft.json["unsupported_claims"]}
+    assert lacking == {"summary", "examples:nivolumab", "indications:melanoma"}
+
+    url = draft.headers["Location"]
+    refused = client.patch(
+        url, json={"status": "published"}, headers=editor | {"If-Match": draft.headers["ETag"]}
+    )
+    assert set(claims_refused(refused)) == lacking
+    fixed = client.patch(
+        url,
+        json={"status": "published", "sources": BACKED_THERAPY["sources"]},
+        headers=editor | {"If-Match": draft.headers["ETag"]},
+    )
+    assert fixed.status_code == 200, fixed.json
+    assert fixed.json["status"] == "published" and fixed.json["unsupported_claims"] == []
+
+
+def test_a_change_to_a_published_item_that_breaks_a_claim_is_refused_and_changes_nothing(client, editor):
+    published = publish(client, editor, BACKED_THERAPY)
+    url, etag = published.headers["Location"], published.headers["ETag"]
+    response = client.patch(
+        url, json={"body": "Rewritten without a marker."}, headers=editor | {"If-Match": etag}
+    )
+    assert "body" in claims_refused(response)
+    after = client.get(url)
+    assert after.headers["ETag"] == etag and after.json["body"]["markdown"] == BACKED_THERAPY["body"]
+
+
+def test_approved_needs_a_passage_that_says_approved(client, editor):
+    indication = {
+        "name": "Kidney disease of testing",
+        "summary": "A condition described for testing.",
+        "area": "cancer",
+        "immunotherapy_status": "approved",
+        "sources": [
+            {
+                "id": "a",
+                "source": "immunotherapy-use",
+                "quote": DRUGS,
+                "supports": ["summary", "area", "immunotherapy_status"],
+            }
+        ],
+    }
+    problems = claims_refused(publish(client, editor, indication, "indications"))
+    assert list(problems) == ["immunotherapy_status"] and "approve" in problems["immunotherapy_status"][0]
+
+    indication = with_citation(indication, 0, source="immunotherapy-key-points", quote=APPROVAL)
+    assert publish(client, editor, indication, "indications").status_code == 201
+
+
+def test_area_and_status_each_need_a_citation(client, editor):
+    indication = {
+        "name": "A condition of testing",
+        "summary": "A condition described for testing.",
+        "area": "cancer",
+        "immunotherapy_status": "used",
+        "sources": [{"source": "immunotherapy-use", "quote": DRUGS, "supports": ["summary"]}],
+    }
+    assert set(claims_refused(publish(client, editor, indication, "indications"))) == {
+        "area",
+        "immunotherapy_status",
+    }
+
+
+def test_a_link_is_backed_at_either_end_by_a_quote_that_names_the_other_item(client, editor):
+    # The indication backs the link at its end, naming the therapy by an alternate name.
+    indication = {
+        "name": "A cancer of testing",
+        "summary": "A condition described for testing.",
+        "area": "cancer",
+        "immunotherapy_status": "used",
+        "sources": [
+            {
+                "id": "i",
+                "source": "immunotherapy-use",
+                "quote": DRUGS,
+                "supports": ["summary", "area", "immunotherapy_status", "therapies:oncolytic-virus-therapy"],
+            }
+        ],
+    }
+    assert publish(client, editor, indication, "indications").status_code == 201
+    therapy = BACKED_THERAPY | {
+        "alternate_names": ["nivolumab"],
+        "indications": ["melanoma", "a-cancer-of-testing"],
+    }
+    response = publish(client, editor, therapy)
+    assert response.status_code == 201, response.json
+
+    # Without its support there, the link is backed at neither end: the indication's change is refused.
+    url = "/api/v1/indications/a-cancer-of-testing"
+    sources = with_citation(indication, 0, supports=["summary", "area", "immunotherapy_status"])["sources"]
+    etag = client.get(url).headers["ETag"]
+    response = client.patch(url, json={"sources": sources}, headers=editor | {"If-Match": etag})
+    assert list(claims_refused(response)) == ["therapies:oncolytic-virus-therapy"]
+
+    # A quote that does not name the linked item backs no link.
+    faq = {
+        "question": "Is there a cancer of testing?",
+        "answer": "There is.[^q]",
+        "indications": ["a-cancer-of-testing"],
+        "sources": [
+            {
+                "id": "q",
+                "source": "immunotherapy-key-points",
+                "quote": APPROVAL,
+                "supports": ["answer", "indications:a-cancer-of-testing"],
+            }
+        ],
+    }
+    assert list(claims_refused(publish(client, editor, faq, "faqs"))) == ["indications:a-cancer-of-testing"]
+
+
+def test_a_therapy_and_an_indication_list_their_faqs(client, editor):
+    assert publish(client, editor, BACKED_THERAPY).status_code == 201
+    faq = {
+        "question": "Which drugs treat melanoma?",
+        "answer": "Some do.[^q]",
+        "therapies": ["oncolytic-virus-therapy"],
+        "indications": ["melanoma"],
+        "sources": [
+            {
+                "id": "q",
+                "source": "immunotherapy-use",
+                "quote": DRUGS,
+                "supports": ["answer", "indications:melanoma", "therapies:oncolytic-virus-therapy"],
+            }
+        ],
+    }
+    # The quote does not name the therapy until the therapy is known by a name it uses.
+    assert list(claims_refused(publish(client, editor, faq, "faqs"))) == ["therapies:oncolytic-virus-therapy"]
+    url = "/api/v1/therapies/oncolytic-virus-therapy"
+    etag = client.get(url).headers["ETag"]
+    renamed = client.patch(url, json={"alternate_names": ["nivolumab"]}, headers=editor | {"If-Match": etag})
+    assert renamed.status_code == 200, renamed.json
+    response = publish(client, editor, faq, "faqs")
+    assert response.status_code == 201, response.json
+
+    assert [link["slug"] for link in client.get(url).json["faqs"]] == ["which-drugs-treat-melanoma"]
+    melanoma = client.get("/api/v1/indications/melanoma").json
+    assert "which-drugs-treat-melanoma" in [link["slug"] for link in melanoma["faqs"]]
+    listed = client.get("/api/v1/faqs?indication=melanoma&page_size=100").json
+    assert "which-drugs-treat-melanoma" in [item["slug"] for item in listed]
+
+
+def test_supports_must_name_a_claim_of_the_item(client, editor):
+    body = with_citation(BACKED_THERAPY, 0, supports=["summary", "area", "colour:red"])
+    response = client.post("/api/v1/therapies", json=body, headers=editor)
+    assert response.status_code == 422
+    errors = response.json["errors"]["json"]["sources"]["0"]["supports"]
+    assert any("'area'" in message for message in errors) and any(
+        "'colour:red'" in message for message in errors
+    )
+
+
+def test_citation_ids_are_unique_and_footnotes_are_not_written_by_hand(client, editor):
+    body = with_citation(BACKED_THERAPY, 1, id="c1")
+    response = client.post("/api/v1/therapies", json=body, headers=editor)
+    assert response.status_code == 422 and "c1" in str(response.json["errors"]["json"]["sources"])
+
+    body = BACKED_THERAPY | {"body": "Text.[^c1]\n\n[^c1]: My own footnote."}
+    response = client.post("/api/v1/therapies", json=body, headers=editor)
+    assert response.status_code == 422 and "body" in response.json["errors"]["json"]
+
+
+def test_a_citation_without_an_id_is_known_by_its_position(client, editor):
+    sources = [
+        {"source": c["source"], "quote": c["quote"], "supports": c["supports"]}
+        for c in BACKED_THERAPY["sources"]
+    ]
+    body = BACKED_THERAPY | {"sources": sources, "body": "Drugs help.[^1]\n\n- It may tire you.[^2]"}
+    response = publish(client, editor, body)
+    assert response.status_code == 201, response.json
+    assert [citation["id"] for citation in response.json["sources"]] == ["1", "2"]
+
+
+def test_related_indications_link_both_ways(client, editor):
+    autoimmune = client.get("/api/v1/indications/autoimmune-disorders").json
+    related = {link["slug"] for link in autoimmune["related_indications"]}
+    assert {"multiple-sclerosis", "rheumatoid-arthritis"} <= related
+    for slug in ("multiple-sclerosis", "rheumatoid-arthritis"):
+        other = client.get(f"/api/v1/indications/{slug}").json
+        assert "autoimmune-disorders" in {link["slug"] for link in other["related_indications"]}
+
+
+def test_every_published_seed_item_lacks_nothing(client):
+    for collection in ("therapies", "mechanisms", "indications", "faqs"):
+        for item in client.get(f"/api/v1/{collection}?page_size=100").json:
+            assert item["unsupported_claims"] == [], item["slug"]
+            assert all(citation["href"].startswith("/api/v1/sources/") for citation in item["sources"])
+
+
+def test_the_seed_refuses_an_unsupported_claim_and_changes_nothing(app, tmp_path):
+    seed_dir = tmp_path / "seed"
+    shutil.copytree(SEED_DIR, seed_dir)
+    therapies = yaml.safe_load((seed_dir / "therapies.yaml").read_text())
+    therapies[0]["summary"] += " (revised)"
+    therapies[0]["examples"] = [*therapies[0].get("examples", []), "cureallumab"]
+    (seed_dir / "therapies.yaml").write_text(yaml.safe_dump(therapies, allow_unicode=True))
+    with app.app_context(), pytest.raises(SeedError) as error:
+        load_seed(seed_dir, CREATE_SCHEMAS)
+    assert f"therapy {therapies[0]['slug']}: examples:cureallumab" in str(error.value)
+    with app.app_context():
+        summary = db.session.scalar(sa.select(Therapy.summary).filter_by(slug=therapies[0]["slug"]))
+        assert not summary.endswith("(revised)")
