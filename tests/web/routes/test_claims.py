@@ -11,41 +11,8 @@ from service.domain.db import db
 from service.domain.models import Therapy
 from service.domain.seeding import SeedError, load_seed
 from service.web.schemas import CREATE_SCHEMAS
+from tests.backed import APPROVAL, BACKED_THERAPY, DRUGS
 from tests.domain.test_seeding import SEED_DIR
-
-DRUGS = (
-    "Drugs like pembrolizumab and nivolumab have shown remarkable success in treating melanoma, "
-    "lung cancer, and bladder cancer, among others."
-)
-APPROVAL = (
-    "Immunotherapy has been approved to treat a variety of cancer types, including melanoma, lung "
-    "cancer, bladder cancer, kidney cancer, lymphoma, and more."
-)
-SIDE_EFFECTS = "These can include fatigue, skin reactions, flu-like symptoms, and autoimmune reactions."
-
-# A therapy whose every claim is backed: publishing it succeeds.
-BACKED_THERAPY = {
-    "name": "Oncolytic virus therapy",
-    "summary": "A therapy described for testing.",
-    "body": "Some drugs help against melanoma.[^c1]\n\n- It may tire you.[^fx]",
-    "examples": ["nivolumab"],
-    "side_effects": ["fatigue"],
-    "indications": ["melanoma"],
-    "sources": [
-        {
-            "id": "c1",
-            "source": "immunotherapy-use",
-            "quote": DRUGS,
-            "supports": ["summary", "body", "examples:nivolumab", "indications:melanoma"],
-        },
-        {
-            "id": "fx",
-            "source": "immunotherapy-breakthroughs",
-            "quote": SIDE_EFFECTS,
-            "supports": ["side_effects:fatigue"],
-        },
-    ],
-}
 
 
 def publish(client, headers, body, collection="therapies"):

@@ -11,13 +11,20 @@ from service.domain.editing import create_item
 from service.domain.models import Therapy
 
 COLLECTIONS = ("therapies", "mechanisms", "indications", "faqs", "sources")
-COMMON_FIELDS = {"slug", "status", "version", "created_at", "updated_at", "published_at", "href", "sources"}
+COMMON_FIELDS = {
+    *("slug", "status", "version", "created_at", "updated_at", "published_at", "href", "sources"),
+    "unsupported_claims",
+}
+NAMED_FIELDS = {"name", "alternate_names", "summary"}
 FIELDS = {
     "therapies": COMMON_FIELDS
-    | {"name", "summary", "body", "examples", "side_effects", "mechanisms", "indications"},
-    "mechanisms": COMMON_FIELDS | {"name", "summary", "body", "targets", "therapies"},
-    "indications": COMMON_FIELDS | {"name", "summary", "area", "immunotherapy_status", "therapies"},
-    "faqs": COMMON_FIELDS | {"question", "answer", "topics", "therapies", "position"},
+    | NAMED_FIELDS
+    | {"body", "examples", "side_effects", "mechanisms", "indications", "faqs"},
+    "mechanisms": COMMON_FIELDS | NAMED_FIELDS | {"body", "targets", "therapies"},
+    "indications": COMMON_FIELDS
+    | NAMED_FIELDS
+    | {"area", "immunotherapy_status", "therapies", "related_indications", "faqs"},
+    "faqs": COMMON_FIELDS | {"question", "answer", "topics", "therapies", "indications", "position"},
     "sources": {"slug", "title", "text", "checksum", "cited_by", "href"}
     | {"url", "publisher", "author", "published_on", "retrieved_on"},
 }

@@ -6,21 +6,9 @@ import sqlalchemy as sa
 
 from service.domain.db import db
 from service.domain.models import ContentItem, Revision
+from tests.backed import BACKED_THERAPY
 
-NEW_THERAPY = {
-    "name": "Oncolytic virus therapy",
-    "summary": "A therapy described for testing.",
-    "body": "Uses **viruses**.",
-    "examples": ["example-drug"],
-    "mechanisms": ["checkpoint-blockade"],
-    "indications": ["melanoma"],
-    "sources": [
-        {
-            "source": "immunotherapy-use",
-            "quote": "Immune checkpoint inhibitors are among the most well-known.",
-        }
-    ],
-}
+NEW_THERAPY = BACKED_THERAPY
 
 
 def create(client, headers, collection="therapies", body=None, **extra):
@@ -41,8 +29,8 @@ def test_create_answers_201_with_location_and_etag_and_makes_a_draft(client, edi
     assert response.headers["ETag"].startswith('"')
     item = response.json
     assert item["status"] == "draft" and item["version"] == 1 and item["published_at"] is None
-    assert item["body"]["html"] == "<p>Uses <strong>viruses</strong>.</p>\n"
-    assert [link["slug"] for link in item["mechanisms"]] == ["checkpoint-blockade"]
+    assert item["body"]["html"].startswith("<p>Some drugs help against melanoma.<sup")
+    assert [link["slug"] for link in item["indications"]] == ["melanoma"]
     assert client.get(response.headers["Location"]).status_code == 404
     assert client.get(response.headers["Location"], headers=editor).json == item
     drafts = client.get("/api/v1/therapies?status=draft", headers=editor).json
@@ -143,7 +131,7 @@ def test_put_replaces_the_whole_item(client, editor):
         url, json=NEW_THERAPY | {"name": "Cytokine therapy"}, headers=editor | {"If-Match": etag}
     )
     assert whole.status_code == 200
-    assert whole.json["examples"] == ["example-drug"]
+    assert whole.json["examples"] == ["nivolumab"] and whole.json["mechanisms"] == []
 
 
 def test_writes_need_if_match_428_and_a_stale_one_is_412(client, editor):
