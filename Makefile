@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := service
 
-.PHONY: run dev test lint format spec bench lock clean
+.PHONY: run dev test lint content-lint format spec bench lock clean
 
 run: $(VENV)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" bin/prepare
@@ -19,6 +19,13 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The seed's content against the editors' rules (flask content lint), on a throwaway database.
+content-lint: $(VENV)/.installed
+	@db=$$(mktemp -d)/content.db; \
+	DATABASE_URL="sqlite:///$$db" LOG_LEVEL=WARNING $(BIN)/flask prepare >/dev/null && \
+	DATABASE_URL="sqlite:///$$db" LOG_LEVEL=WARNING $(BIN)/flask content lint; \
+	status=$$?; rm -r "$$(dirname "$$db")"; exit $$status
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
