@@ -2,16 +2,16 @@
 
 For every content item: its revisions are versions 1 to its current version, none missing; the
 newest revision's snapshot is the item as it stands (but for its links, which a write to the item
-at their other end changes too, and records there); the search index holds exactly its current
-text. A write that was cut off (a killed worker, a lost connection) must leave all of these
-true, since each write is one transaction.
+at their other end changes too, and records there, and for fields added since it was written);
+the search index holds exactly its current text. A write that was cut off (a killed worker, a
+lost connection) must leave all of these true, since each write is one transaction.
 """
 
 from collections.abc import Iterator
 
 import sqlalchemy as sa
 
-from service.domain.content import KINDS, ContentKind, snapshot
+from service.domain.content import KINDS, ContentKind, numbered_citations, snapshot
 from service.domain.db import db
 from service.domain.models import Revision
 from service.domain.queries import ALL_STATUSES, load_options
@@ -35,7 +35,9 @@ def check_consistency() -> list[str]:
         found = revisions.get(item.id)
         if found != (item.version, 1, item.version):
             problems.append(f"{name}: version {item.version}, but revisions (count, first, last) {found}")
-        if newest is None or _unlinked(newest.snapshot, kind) != _unlinked(snapshot(item), kind):
+        if newest is None or _recorded(newest.snapshot, kind) != _recorded(
+            snapshot(item), kind, newest.snapshot
+        ):
             problems.append(f"{name}: the revision of version {item.version} is not the item as it stands")
         if indexed.get(item.id) != document(item):
             problems.append(f"{name}: the search index does not hold its current text")
@@ -43,8 +45,14 @@ def check_consistency() -> list[str]:
     return problems
 
 
-def _unlinked(state: dict, kind: ContentKind) -> dict:
-    return {name: value for name, value in state.items() if name not in kind.links}
+def _recorded(state: dict, kind: ContentKind, recorded: dict | None = None) -> dict:
+    """The state as a revision records it: without links, only the fields the revision has (a
+    revision written before a field existed does not have it), its citations numbered."""
+    fields = (recorded or state).keys() - kind.links.keys()
+    unlinked = {name: state[name] for name in fields if name in state}
+    if "sources" in unlinked:
+        unlinked["sources"] = numbered_citations(unlinked["sources"])
+    return unlinked
 
 
 def _items_with_newest_revision() -> Iterator[tuple]:

@@ -150,6 +150,16 @@ def reverse_link(kind: ContentKind, field: str) -> str:
     return sa.inspect(kind.model).relationships[field].back_populates or field
 
 
+def numbered_citations(citations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Citations as written, each with its `id` (its position, from 1, when it has none) and its
+    `supports` (none when left out): the form a snapshot keeps them in."""
+    return [
+        {"id": str(position), "supports": []}
+        | {key: value for key, value in citation.items() if value is not None}
+        for position, citation in enumerate(citations, start=1)
+    ]
+
+
 def snapshot(item: ContentItem) -> dict[str, Any]:
     """The item's editable state in the shape an editor writes it; revisions keep this."""
     kind = kind_of(item)

@@ -5,7 +5,7 @@ import copy
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from service.domain.content import KINDS, ContentKind
+from service.domain.content import KINDS, ContentKind, numbered_citations
 from service.domain.models import AREAS, IMMUNOTHERAPY_STATUSES, STATUSES
 from service.web.paging import PageArgsSchema
 from service.web.paths import collection_href, content_href
@@ -293,9 +293,8 @@ class ContentWriteSchema(ma.Schema):
     @ma.post_load
     def number_citations(self, data: dict, **_kwargs) -> dict:
         """A citation with no id is known by its position; one with no `supports` backs nothing yet."""
-        for position, citation in enumerate(data.get("sources", []), start=1):
-            citation.setdefault("id", str(position))
-            citation.setdefault("supports", [])
+        if "sources" in data:
+            data["sources"] = numbered_citations(data["sources"])
         return data
 
 
