@@ -26,3 +26,16 @@ def test_downgrade_to_base_and_upgrade_again(empty_app):
         flask_migrate.upgrade()
         assert "therapies" in _tables()
         assert db.session.execute(sa.text("SELECT value FROM content_generation")).scalar() == 0
+
+
+def test_citations_of_a_database_from_before_claims_are_numbered_by_position(app):
+    """The claims migration, run on content in place: each citation is known by its position."""
+    with app.app_context():
+        flask_migrate.downgrade(revision="c8e1f4a2b6d9")
+        flask_migrate.upgrade()
+        rows = db.session.execute(sa.text("SELECT position, key, supports FROM citations")).all()
+        assert rows
+        assert all(key == str(position + 1) for position, key, _supports in rows)
+        assert {str(supports) for _position, _key, supports in rows} == {"[]"}
+        result = app.test_cli_runner().invoke(args=["check"])
+        assert result.exit_code == 0, result.output
