@@ -7,7 +7,8 @@
   12, and the median of summaries and answers at most 9, for text meant for patients;
 - near-duplicates: two items whose prose shares too much, measured as the Jaccard similarity of
   their sets of word trigrams (shingles);
-- unreachable items: an item that links to nothing and that nothing links to;
+- unreachable items: a therapy, mechanism or indication that links to nothing and that nothing
+  links to (FAQs are an ordered list of their own: a general question may link nothing);
 - typography: one spelling of the recurring terms and straight quotes, in prose (quotes are
   evidence and stay as their source has them).
 """
@@ -45,7 +46,8 @@ CURATOR_NOTES = (
 )
 # A form to avoid in prose -> the one to write.
 TYPOGRAPHY = {
-    re.compile(r"\bT-cells?\b"): '"T cell(s)" (a noun; "T-cell" only before another noun)',
+    # "T-cell" only before a noun it describes: "CAR T-cell therapy".
+    re.compile(r"\bT-cells\b|\bT-cell\b(?![ -]?[a-z])"): '"T cells" (a noun; "T-cell" only before another noun)',
     re.compile(r"\bCAR-T\b"): '"CAR T"',
     re.compile("[\u2018\u2019\u201c\u201d]"): "straight quotes and apostrophes",
 }
@@ -164,6 +166,8 @@ def _near_duplicates(items: list[ContentItem]) -> Iterator[Finding]:
 
 def _unreachable(items: list[ContentItem]) -> Iterator[Finding]:
     for item in items:
+        if item.type == "faq":
+            continue
         if not any(
             linked.status == "published"
             for field in KINDS[item.type].links
