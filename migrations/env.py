@@ -1,6 +1,7 @@
 """Alembic environment: migrations run against the app's own engine (Flask-Migrate)."""
 
 import logging
+from contextlib import contextmanager
 
 from alembic import context
 from flask import current_app
@@ -36,7 +37,7 @@ def run_migrations_offline():
 def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
-    with target_db.engine.connect() as connection:
+    with target_db.engine.connect() as connection, foreign_keys_deferred_on_sqlite(connection):
         context.configure(
             connection=connection,
             target_metadata=target_db.metadata,
@@ -47,6 +48,28 @@ def run_migrations_online():
             # A migration may rightly wait on a lock: the request-time statement timeout is lifted.
             lift_statement_timeout(connection)
             context.run_migrations()
+
+
+@contextmanager
+def foreign_keys_deferred_on_sqlite(connection):
+    """SQLite changes a table (batch mode) by copying it and dropping the old one, and with foreign
+    keys on, dropping a table deletes the rows that reference it (ON DELETE CASCADE): every link
+    and citation of the content. Off while migrating (the pragma only takes effect outside a
+    transaction), then checked, then on again."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()
+    try:
+        yield
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        connection.commit()
+        if broken:
+            raise RuntimeError(f"The migration left rows that reference nothing: {broken[:5]}")
+    finally:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
 
 
 if context.is_offline_mode():

@@ -33,3 +33,6 @@ BACKED_THERAPY = {
         },
     ],
 }
+
+# A citation that backs a FAQ's answer.
+BACKED_ANSWER = {"id": "1", "source": "immunotherapy-use", "quote": DRUGS, "supports": ["answer"]}

@@ -30,7 +30,7 @@ def test_a_backup_restores_to_the_same_content(backend, app, client, editor, tmp
     etag = client.get("/api/v1/faqs/what-is-immunotherapy", headers=editor).headers["ETag"]
     edited = client.patch(
         "/api/v1/faqs/what-is-immunotherapy",
-        json={"answer": "Treatment that helps the immune system fight disease."},
+        json={"answer": "Treatment that helps the immune system fight disease.[^c1]"},
         headers=editor | {"If-Match": etag},
     )
     assert edited.status_code == 200

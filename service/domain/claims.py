@@ -14,8 +14,11 @@ An item may be published only when:
 import re
 from collections.abc import Iterable
 
+import sqlalchemy as sa
+
 from service.domain.content import ContentKind, kind_of, reverse_link
-from service.domain.models import Citation, ContentItem
+from service.domain.db import db
+from service.domain.models import Citation, ContentItem, SlugRedirect
 
 # Fields that a citation must back as a whole, and lists whose every entry it must back.
 WHOLE_CLAIMS = ("summary", "area", "immunotherapy_status")
@@ -134,12 +137,19 @@ def unsupported_claims(item: ContentItem) -> dict[str, list[str]]:
 
 
 def _backs_link(item: ContentItem, field: str, linked: ContentItem) -> bool:
-    claim = f"{field}:{linked.slug}"
     names = names_of(linked)
-    return any(
-        claim in citation.supports and any(mentions(citation.quote, name) for name in names)
-        for citation in item.citations
-    )
+    backers = [citation for citation in item.citations if any(mentions(citation.quote, n) for n in names)]
+    claims = {claim for citation in backers for claim in citation.supports}
+    if f"{field}:{linked.slug}" in claims:
+        return True
+    # A citation written before the linked item was renamed names it by an old slug.
+    return bool(backers) and any(f"{field}:{slug}" in claims for slug in _old_slugs(linked))
+
+
+def _old_slugs(item: ContentItem) -> list[str]:
+    if item.id is None:
+        return []
+    return list(db.session.scalars(sa.select(SlugRedirect.old_slug).where(SlugRedirect.item_id == item.id)))
 
 
 def as_list(problems: dict[str, list[str]]) -> list[dict[str, str]]:

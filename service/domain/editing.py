@@ -121,18 +121,23 @@ def check_published(items: list[ContentItem]) -> dict[str, dict[str, list[str]]]
     lacks, by "type slug". Each item's `unsupported_claims` is brought up to date: it is derived
     from the batch as a whole, so it changes no version."""
     found = {}
-    with db.session.no_autoflush:
-        for item in items:
-            problems = claims.unsupported_claims(item)
-            listed = claims.as_list(problems)
-            if listed != item.unsupported_claims:
-                db.session.execute(
-                    sa.update(ContentItem).where(ContentItem.id == item.id).values(unsupported_claims=listed)
-                )
-                set_committed_value(item, "unsupported_claims", listed)
-            if problems and item.status == "published":
-                found[f"{item.type} {item.slug}"] = problems
+    for item in items:
+        problems = claims.unsupported_claims(item)
+        _record_unsupported(item, problems)
+        if problems and item.status == "published":
+            found[f"{item.type} {item.slug}"] = problems
     return found
+
+
+def _record_unsupported(item: ContentItem, problems: dict[str, list[str]]) -> None:
+    """Keep what the item lacks. It is derived from the item and what it links to, not an edit:
+    it is written apart from the item's UPDATE, so that it bumps no version."""
+    listed = claims.as_list(problems)
+    if listed != item.unsupported_claims:
+        db.session.execute(
+            sa.update(ContentItem).where(ContentItem.id == item.id).values(unsupported_claims=listed)
+        )
+        set_committed_value(item, "unsupported_claims", listed)
 
 
 def latest_revision(item: ContentItem) -> Revision | None:
@@ -276,18 +281,6 @@ def _save(
 ) -> ContentItem:
     session = db.session
     item.updated_at = utcnow()
-    # Before the flush: the UPDATE that bumps the version must be the only one.
-    with session.no_autoflush:
-        problems = claims.unsupported_claims(item)
-    item.unsupported_claims = claims.as_list(problems)
-    if problems and item.status == "published" and check_claims:
-        session.rollback()
-        count = sum(len(found) for found in problems.values())
-        raise InvalidContent(
-            f"This {item.type} cannot be published: {count} of its claims lack a citation that backs "
-            "them. Each is named under `claims`.",
-            {"claims": problems},
-        )
     try:
         session.flush()
     except StaleDataError:
@@ -296,6 +289,17 @@ def _save(
     except IntegrityError:
         session.rollback()
         raise ContentConflict(f"The slug or {kind_of(item).title_field} is already taken.") from None
+    # After the flush, so that the claims are read as written (a new old slug included).
+    problems = claims.unsupported_claims(item)
+    if problems and item.status == "published" and check_claims:
+        session.rollback()
+        count = sum(len(found) for found in problems.values())
+        raise InvalidContent(
+            f"This {item.type} cannot be published: {count} of its claims lack a citation that backs "
+            "them. Each is named under `claims`.",
+            {"claims": problems},
+        )
+    _record_unsupported(item, problems)
     session.add(
         Revision(
             item_id=item.id,

@@ -47,7 +47,9 @@ CURATOR_NOTES = (
 # A form to avoid in prose -> the one to write.
 TYPOGRAPHY = {
     # "T-cell" only before a noun it describes: "CAR T-cell therapy".
-    re.compile(r"\bT-cells\b|\bT-cell\b(?![ -]?[a-z])"): '"T cells" (a noun; "T-cell" only before another noun)',
+    re.compile(
+        r"\bT-cells\b|\bT-cell\b(?![ -]?[a-z])"
+    ): '"T cells" (a noun; "T-cell" only before another noun)',
     re.compile(r"\bCAR-T\b"): '"CAR T"',
     re.compile("[\u2018\u2019\u201c\u201d]"): "straight quotes and apostrophes",
 }

@@ -6,6 +6,7 @@ from service.domain.content import FAQ
 from service.domain.db import db
 from service.domain.editing import archive_item, create_item, update_item
 from service.domain.models import Faq, Therapy
+from tests.backed import BACKED_ANSWER
 
 
 def poll(client, since, page_size=100):
@@ -40,7 +41,8 @@ def test_a_poller_sees_each_later_change_once_in_order(app, client):
     with app.app_context():
         therapy = db.session.scalar(sa.select(Therapy).filter_by(slug="cytokines"))
         update_item(therapy, {"summary": "Changed."}, author="editor")
-        draft_id = create_item(FAQ, {"question": "A draft?", "answer": "Not public yet."}, author="editor").id
+        draft = {"question": "A draft?", "answer": "Not public yet.[^1]", "sources": [BACKED_ANSWER]}
+        draft_id = create_item(FAQ, draft, author="editor").id
         update_item(therapy, {"slug": "cytokine-therapy"}, author="editor")
         archive_item(therapy, author="editor")
     changes, cursor = read_all(client, cursor)

@@ -195,13 +195,14 @@ def test_every_change_writes_a_revision_with_author_time_and_note(client, editor
 def test_restore_makes_an_old_version_current_as_a_new_version(client, editor):
     url = "/api/v1/therapies/cytokines"
     original = client.get(url).json
-    patch(client, editor, url, {"summary": "Wrong.", "indications": ["melanoma"], "examples": []})
+    changed = patch(client, editor, url, {"summary": "Wrong.", "examples": ["interleukins"]})
+    assert changed.status_code == 200, changed.json
     etag = client.get(url).headers["ETag"]
     assert client.post(f"{url}/revisions/1/restore", headers=editor).status_code == 428
     restored = client.post(f"{url}/revisions/1/restore", headers=editor | {"If-Match": etag})
     assert restored.status_code == 200
     assert restored.json["version"] == 3
-    for field in ("summary", "examples", "indications", "mechanisms", "body", "sources"):
+    for field in ("summary", "alternate_names", "examples", "indications", "mechanisms", "body", "sources"):
         assert restored.json[field] == original[field]
     revisions = client.get(f"{url}/revisions", headers=editor).json
     assert revisions[0]["action"] == "restored"
@@ -296,9 +297,15 @@ def test_put_replaces_the_content_and_keeps_status_and_slug(client, editor):
     before = client.get(url, headers=editor).json
     assert before["body"]["markdown"] and before["examples"] and before["mechanisms"] and before["sources"]
     etag = client.get(url, headers=editor).headers["ETag"]
+    citation = {
+        "id": "c1",
+        "source": "immunotherapy-use",
+        "quote": "Immune checkpoint inhibitors are among the most well-known.",
+        "supports": ["summary"],
+    }
     replaced = client.put(
         url,
-        json={"name": "Checkpoint inhibitors", "summary": "Only this."},
+        json={"name": "Checkpoint inhibitors", "summary": "Only this.", "sources": [citation]},
         headers=editor | {"If-Match": etag},
     )
     assert replaced.status_code == 200
@@ -307,7 +314,7 @@ def test_put_replaces_the_content_and_keeps_status_and_slug(client, editor):
     assert item["body"] == {"markdown": "", "html": ""}
     assert item["examples"] == item["mechanisms"] == item["indications"] == []
     assert item["side_effects"] is None  # unknown again, not "none"
-    assert item["sources"] == []
+    assert [c["quote"] for c in item["sources"]] == [citation["quote"]] and item["alternate_names"] == []
     assert (item["slug"], item["status"]) == (before["slug"], before["status"])
     # The links are gone from the other end too.
     mechanism = client.get("/api/v1/mechanisms/checkpoint-blockade").json

@@ -28,11 +28,11 @@ def test_hits_are_ranked_and_carry_what_a_result_list_shows(client):
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("PD-1", "checkpoint-inhibitors"),
+        ("PD-1", "checkpoint-blockade"),
         ("CTLA-4", "checkpoint-blockade"),
         ("HER2-positive", "her2-positive-breast-cancer"),
         ("trastuzumab", "monoclonal-antibodies"),
-        ('"blood cancers"', "leukemia"),
+        ('"blood cancers"', "lymphoma"),
         ("rheumatoid arthritis", "rheumatoid-arthritis"),
     ],
 )
