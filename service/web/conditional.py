@@ -115,8 +115,10 @@ def reader_scope() -> str:
     return "editor" if current_token() is not None else "public"
 
 
-def validator_headers(state: ItemState) -> dict[str, str]:
-    return {"ETag": f'"{state.etag(reader_scope())}"', "Last-Modified": http_date(state.last_modified)}
+def validator_headers(state: ItemState, suffix: str = "") -> dict[str, str]:
+    """`suffix` tells another representation of the item apart (its JSON-LD), by its ETag."""
+    etag = state.etag(reader_scope()) + suffix
+    return {"ETag": f'"{etag}"', "Last-Modified": http_date(state.last_modified)}
 
 
 def check_if_match(item: ContentItem) -> None:
