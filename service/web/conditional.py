@@ -13,7 +13,8 @@ from datetime import datetime
 
 from flask import Flask, Response, request
 from flask_smorest import abort
-from werkzeug.http import http_date
+from werkzeug.datastructures import Headers
+from werkzeug.http import http_date, parse_set_header
 
 from service.domain import queries
 from service.domain.content import ContentKind, kind_of
@@ -114,8 +115,10 @@ def reader_scope() -> str:
     return "editor" if current_token() is not None else "public"
 
 
-def validator_headers(state: ItemState) -> dict[str, str]:
-    return {"ETag": f'"{state.etag(reader_scope())}"', "Last-Modified": http_date(state.last_modified)}
+def validator_headers(state: ItemState, suffix: str = "") -> dict[str, str]:
+    """`suffix` tells another representation of the item apart (its JSON-LD), by its ETag."""
+    etag = state.etag(reader_scope()) + suffix
+    return {"ETag": f'"{etag}"', "Last-Modified": http_date(state.last_modified)}
 
 
 def check_if_match(item: ContentItem) -> None:
@@ -149,9 +152,12 @@ def register_caching_headers(app: Flask) -> None:
             headers["Cache-Control"] = "private, no-store"
         elif "Cache-Control" not in headers:
             headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
-        vary = headers.get("Vary")
-        if not vary:
-            headers["Vary"] = "Authorization"
-        elif "Authorization" not in vary:
-            headers["Vary"] = f"{vary}, Authorization"
+        vary_on(headers, "Authorization")
         return response
+
+
+def vary_on(headers: Headers, name: str) -> None:
+    """Add `name` to Vary, keeping every value already there (on one line or several), each once."""
+    values = parse_set_header(", ".join(headers.getlist("Vary")))
+    values.add(name)
+    headers["Vary"] = values.to_header()

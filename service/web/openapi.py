@@ -5,6 +5,7 @@ from http import HTTPStatus
 from apispec import BasePlugin
 from flask_smorest import Api, Blueprint
 
+from service.web import health_representation
 from service.web.paths import HEALTH_PATHS
 
 BEARER = [{"bearerAuth": []}]
@@ -101,6 +102,8 @@ def register_components(api: Api) -> None:
         spec.components.header(name, header)
     for name, parameter in PARAMETERS.items():
         spec.components.parameter(name, parameter["in"], parameter)
+    for name, schema in health_representation.SCHEMAS.items():
+        spec.components.schema(name, schema)
     for plugin in (ResponsesOfEveryOperation(), ConditionalRequestHeaders()):
         plugin.init_spec(spec)
         spec.plugins.append(plugin)

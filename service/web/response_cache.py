@@ -1,4 +1,5 @@
-"""An in-process cache of serialized anonymous GET responses, keyed by content generation and URL.
+"""An in-process cache of serialized anonymous GET responses, keyed by content generation, URL and
+the representation negotiated (JSON or JSON-LD).
 
 It sits in front of Flask, as WSGI middleware: a hot read costs one tiny query (the generation,
 which lives in the database, so the cache is safe with any number of workers and instances), a
@@ -6,6 +7,8 @@ dictionary look-up and the bytes, with no routing, no view and no serialization.
 bumps the generation, so no entry outlives the content it was made from. Only what anyone may
 see is kept: GETs of the API without an Authorization header, answered 200. The cache is
 bounded in entries and in bytes (keys, headers and bodies), and evicts the least recently used first.
+The key holds the representation the Accept header negotiates, never the header itself: a URL has
+at most two entries, however many ways browsers spell their Accept.
 """
 
 import threading
@@ -21,6 +24,7 @@ from service.domain.generation import read_generation
 from service.web.auth import sends_token
 from service.web.conditional import GENERATION_ENVIRON_KEY, matches
 from service.web.errors import UNAVAILABLE_ENVIRON_KEY, is_unavailable
+from service.web.health_representation import negotiate
 
 CACHE_KEY_ENVIRON_KEY = "service.response_cache_key"
 # Sent again with a 304: what a cache needs to refresh its stored copy.
@@ -88,7 +92,7 @@ class ResponseCache:
 def _size(key: tuple, entry: CachedResponse) -> int:
     """What an entry holds: the key (a client chooses its query, and `Link` echoes it) counts as
     much as the body and the headers."""
-    _generation, path, query = key
+    _generation, path, query, _media_type = key
     return len(path) + sum(len(name) + len(value) for name, value in query) + entry.size
 
 
@@ -119,7 +123,7 @@ class ResponseCacheMiddleware:
         # Parameters in any order are one query; a repeated one keeps its values' order (the first counts).
         pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         query = tuple(sorted(pairs, key=lambda pair: pair[0]))
-        key = (generation, environ["PATH_INFO"], query)
+        key = (generation, environ["PATH_INFO"], query, negotiate(environ.get("HTTP_ACCEPT")))
         entry = self.cache.get(key)
         if entry is None:
             environ[GENERATION_ENVIRON_KEY] = generation

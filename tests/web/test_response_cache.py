@@ -82,7 +82,7 @@ def test_reads_with_a_token_are_never_cached(client, editor):
 
 
 def _key(number: int) -> tuple:
-    return (1, f"/api/v1/faqs/{number}", ())
+    return (1, f"/api/v1/faqs/{number}", (), "application/json")
 
 
 def test_the_cache_is_bounded_in_entries_and_bytes():
@@ -133,3 +133,46 @@ def test_a_repeated_parameter_keeps_its_order_in_the_cache_key(client):
     descending = client.get("/api/v1/therapies?sort=-name&sort=name").json
     assert descending == list(reversed(ascending))
     assert client.get("/api/v1/therapies?sort=name&sort=-name").json == ascending
+
+
+LD = {"Accept": "application/ld+json"}
+
+
+@pytest.mark.parametrize("first", [{}, LD])
+def test_json_and_json_ld_are_cached_apart(client, database_use, first):
+    url = "/api/v1/therapies/cytokines"
+    second = LD if first == {} else {}
+    answers = {"first": client.get(url, headers=first), "second": client.get(url, headers=second)}
+    assert answers["first"].content_type != answers["second"].content_type
+    database_use.update(statements=0, checkouts=0)
+    for _ in range(2):
+        for name, headers in (("first", first), ("second", second)):
+            again = client.get(url, headers=headers)
+            assert again.data == answers[name].data
+            assert again.headers["Content-Type"] == answers[name].headers["Content-Type"]
+            assert again.headers["ETag"] == answers[name].headers["ETag"]
+    # Every one of those from memory.
+    assert (database_use["statements"], database_use["checkouts"]) == (0, 4)
+    # A validator of one representation never makes a cached 304 of the other.
+    for name, headers, other in (("first", first, "second"), ("second", second, "first")):
+        crossed = client.get(url, headers=headers | {"If-None-Match": answers[other].headers["ETag"]})
+        assert crossed.status_code == 200 and crossed.data == answers[name].data
+        same = client.get(url, headers=headers | {"If-None-Match": answers[name].headers["ETag"]})
+        assert same.status_code == 304
+
+
+def test_the_many_spellings_of_accept_share_one_entry_per_representation(app, client):
+    cache = app.extensions["response_cache"]
+    url = "/api/v1/faqs/what-is-immunotherapy"
+    json_accepts = [
+        None,
+        "*/*",
+        "application/json",
+        "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8",
+    ]
+    ld_accepts = ["application/ld+json", "application/ld+json, application/json;q=0.9"]
+    before = len(cache)
+    for accept in json_accepts + ld_accepts:
+        client.get(url, headers={"Accept": accept} if accept else {})
+    assert len(cache) == before + 2

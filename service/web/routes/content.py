@@ -25,6 +25,13 @@ from service.web.conditional import (
     reader_scope,
     validator_headers,
 )
+from service.web.health_representation import (
+    ETAG_SUFFIXES,
+    JSON_LD_RESPONSE,
+    VARY_ACCEPT,
+    negotiate,
+    represented,
+)
 from service.web.openapi import (
     CREATED_HEADERS,
     ITEM_HEADERS,
@@ -139,6 +146,8 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         @described(*docs["get"])
         @documented(301, 304, 404, 503)
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
+        # Below `response`, so that the spec lists JSON first and takes this description.
+        @blp.alt_response(200, **JSON_LD_RESPONSE, headers=ITEM_HEADERS)
         def get(self, slug):
             statuses = queries.ALL_STATUSES if current_token() is not None else queries.PUBLIC
             state = ItemState.read(kind, slug, statuses)
@@ -147,9 +156,13 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
                 if current is not None:
                     return redirect(item_href(kind, current), 301)
                 abort(404, message=f"No {kind.type} has the slug '{slug}'.")
-            if (unchanged := not_modified(state.etag(reader_scope()), state.last_modified)) is not None:
-                return unchanged
-            return queries.find_item(kind, slug, statuses=statuses), validator_headers(state)
+            media_type = negotiate(request.headers.get("Accept"))
+            suffix = ETAG_SUFFIXES[media_type]
+            etag = state.etag(reader_scope()) + suffix
+            if (unchanged := not_modified(etag, state.last_modified)) is not None:
+                return unchanged, VARY_ACCEPT
+            item = queries.find_item(kind, slug, statuses=statuses)
+            return represented(item, media_type), validator_headers(state, suffix) | VARY_ACCEPT
 
         patch = write_view(update_item, UPDATE_SCHEMAS[kind.type], docs["patch"])
         put = write_view(replace_item, CREATE_SCHEMAS[kind.type], docs["put"])

@@ -21,6 +21,12 @@ from service.web.routes.docs import REDOC_URL, SPEC_URL, SWAGGER_UI_URL
 
 blp = Blueprint("meta", __name__, description="The API index and health checks.")
 
+# What apps show beside the content: plain words, two sentences at most.
+DISCLAIMER = (
+    "This is general information drawn from the sources it cites, not medical advice. "
+    "Talk to your doctor about your own health and treatment."
+)
+
 
 class IndexSchema(Schema):
     version = fields.String(metadata={"description": "The API version.", "example": API_VERSION})
@@ -29,6 +35,12 @@ class IndexSchema(Schema):
     )
     docs = fields.Dict(
         keys=fields.String(), values=fields.String(), metadata={"description": "Documentation URLs."}
+    )
+    disclaimer = fields.String(
+        metadata={
+            "description": "A short medical disclaimer that apps are expected to show with the content.",
+            "example": DISCLAIMER,
+        }
     )
 
 
@@ -43,7 +55,8 @@ class Index(MethodView):
     def get(self):
         """The API index
 
-        The collections' URLs, the documentation's URLs and the API version.
+        The collections' URLs, the documentation's URLs, the API version, and the disclaimer that
+        apps show with the content.
         """
         names = [*(kind.collection for kind in KINDS.values()), "sources"]
         collections = {name: collection_href(name) for name in names}
@@ -55,6 +68,7 @@ class Index(MethodView):
                 "swagger_ui": SWAGGER_UI_URL,
                 "redoc": REDOC_URL,
             },
+            "disclaimer": DISCLAIMER,
         }
 
 

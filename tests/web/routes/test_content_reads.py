@@ -139,6 +139,13 @@ def test_index_names_the_collections_and_docs(client):
     assert index["docs"]["openapi"] == "/api/v1/openapi.json"
 
 
+def test_index_carries_a_short_medical_disclaimer_for_apps_to_show(client):
+    disclaimer = client.get("/api/v1").json["disclaimer"]
+    assert "not medical advice" in disclaimer and "doctor" in disclaimer
+    # Plain and short: two sentences at most.
+    assert disclaimer.count(". ") <= 1 and len(disclaimer) < 200
+
+
 def test_health_and_readiness(client):
     assert client.get("/healthz").json == {"status": "ok"}
     assert client.get("/readyz").status_code == 200
