@@ -49,4 +49,5 @@ def _content_rows() -> dict[str, int]:
     counts = {
         table: db.session.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar() for table in tables
     }
+    db.session.rollback()  # holds no lock that the migration would wait on
     return counts | {"faq_indications": 0, "indication_relations": 0}
