@@ -5,6 +5,7 @@ from html.parser import HTMLParser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from service.domain.models import Citation, Source
 from service.domain.rendering import render_markdown
 
 HOSTILE_PIECES = [
@@ -70,3 +71,24 @@ def test_body_html_served_by_the_api_is_sanitized(client, editor):
     faq = client.post("/api/v1/faqs", json=body, headers=editor).json
     assert faq["answer"]["markdown"] == body["answer"]
     assert_safe(faq["answer"]["html"])
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    quote=st.lists(st.one_of(st.sampled_from(HOSTILE_PIECES), st.text(max_size=40)), max_size=8).map("".join),
+    title=st.one_of(st.sampled_from(HOSTILE_PIECES), st.text(max_size=40)),
+)
+def test_footnotes_quote_any_passage_as_text(quote, title):
+    citation = Citation(key="c1", quote=quote, source=Source(title=title))
+    html = render_markdown("A claim.[^c1]", [citation], anchor="faq-x")
+    assert_safe(html)
+    assert html.count('class="footnote-item"') == 1
+
+
+def test_a_footnote_quotes_its_passage_and_names_its_source():
+    citation = Citation(
+        key="c1", quote="Some *stars* and <b>tags</b> stay text.", source=Source(title="A title")
+    )
+    html = render_markdown("A claim.[^c1]\n\nAnother.[^c1]", [citation], anchor="therapy-x")
+    assert '<sup class="footnote-ref"><a href="#fn-therapy-x-1" id="fnref-therapy-x-1"' in html
+    assert "\u201cSome *stars* and &lt;b&gt;tags&lt;/b&gt; stay text.\u201d \u2014 <em>A title</em>" in html
