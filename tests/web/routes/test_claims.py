@@ -1,6 +1,8 @@
 """Every public claim is backed by its passage: a version that would be public with an unsupported
 claim is refused with a 422 naming each claim; a draft lists what it still lacks."""
 
+import json
+import re
 import shutil
 
 import pytest
@@ -10,6 +12,7 @@ import yaml
 from service.domain.db import db
 from service.domain.models import Therapy
 from service.domain.seeding import SeedError, load_seed
+from service.settings import PROJECT_ROOT
 from service.web.schemas import CREATE_SCHEMAS
 from tests.backed import APPROVAL, BACKED_THERAPY, DRUGS
 from tests.domain.test_seeding import SEED_DIR
@@ -297,3 +300,13 @@ def test_the_seed_refuses_an_unsupported_claim_and_changes_nothing(app, tmp_path
     with app.app_context():
         summary = db.session.scalar(sa.select(Therapy.summary).filter_by(slug=therapies[0]["slug"]))
         assert not summary.endswith("(revised)")
+
+
+def test_the_readme_example_of_a_cited_patch_works(client, editor):
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    example = re.search(r"curl -X PATCH \$API/(\S+) .*?<<'JSON'\n(.*?)\nJSON\n", readme, re.DOTALL)
+    path, body = example.group(1), json.loads(example.group(2))
+    url = f"/api/v1/{path}"
+    response = client.patch(url, json=body, headers=editor | {"If-Match": client.get(url).headers["ETag"]})
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "published" and response.json["examples"] == body["examples"]
