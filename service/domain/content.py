@@ -39,9 +39,10 @@ class ContentKind:
     # Query parameters that narrow a list: name -> (description, condition).
     filters: dict[str, tuple[str, Filter]] = field(default_factory=dict)
     title_field: str = "name"
-    # What each optional content field is when not given: a replacement (PUT) resets it to this.
-    # Status, slug and a FAQ's position are not content: a replacement keeps them unless sent.
-    defaults: dict[str, Any] = field(default_factory=dict)
+    # What each optional field of `fields` is when not given (Markdown is empty, links and
+    # citations none): a replacement (PUT) resets it to this. Status, slug and a FAQ's position
+    # are not content: a replacement keeps them unless sent.
+    field_defaults: dict[str, Any] = field(default_factory=dict)
 
     @property
     def type(self) -> str:
@@ -60,6 +61,12 @@ class ContentKind:
     def default_sort(self) -> str:
         return self.sorted_by[0]
 
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """Every optional content field's value when not given."""
+        empty = dict.fromkeys(self.markdown_fields, "") | {name: [] for name in (*self.links, "sources")}
+        return empty | self.field_defaults
+
 
 THERAPY = ContentKind(
     model=Therapy,
@@ -77,16 +84,7 @@ THERAPY = ContentKind(
             _linked_to(Therapy.mechanisms, Mechanism),
         ),
     },
-    defaults={
-        "alternate_names": [],
-        "body": "",
-        "examples": [],
-        "side_effects": None,
-        "mechanisms": [],
-        "indications": [],
-        "faqs": [],
-        "sources": [],
-    },
+    field_defaults={"alternate_names": [], "examples": [], "side_effects": None},
 )
 MECHANISM = ContentKind(
     model=Mechanism,
@@ -95,7 +93,7 @@ MECHANISM = ContentKind(
     links={"therapies": "therapy"},
     sorted_by=("name",),
     filters={"therapy": ("Only mechanisms of this therapy slug.", _linked_to(Mechanism.therapies, Therapy))},
-    defaults={"alternate_names": [], "body": "", "targets": [], "therapies": [], "sources": []},
+    field_defaults={"alternate_names": [], "targets": []},
 )
 INDICATION = ContentKind(
     model=Indication,
@@ -111,13 +109,7 @@ INDICATION = ContentKind(
             _equals(Indication.immunotherapy_status),
         ),
     },
-    defaults={
-        "alternate_names": [],
-        "therapies": [],
-        "related_indications": [],
-        "faqs": [],
-        "sources": [],
-    },
+    field_defaults={"alternate_names": []},
 )
 FAQ = ContentKind(
     model=Faq,
@@ -134,7 +126,7 @@ FAQ = ContentKind(
         "indication": ("Only FAQs about this indication slug.", _linked_to(Faq.indications, Indication)),
     },
     title_field="question",
-    defaults={"topics": [], "therapies": [], "indications": [], "sources": []},
+    field_defaults={"topics": []},
 )
 
 KINDS: dict[str, ContentKind] = {kind.type: kind for kind in (THERAPY, MECHANISM, INDICATION, FAQ)}

@@ -117,6 +117,10 @@ class ContentItemSchema(ma.Schema):
     )
 
 
+def _linked(description: str) -> fields.List:
+    return fields.List(fields.Nested(LinkSchema), metadata=_doc(description))
+
+
 def _alternate_names() -> fields.List:
     return fields.List(fields.String(), metadata=_doc("Other names it goes by.", ["checkpoint inhibitors"]))
 
@@ -135,11 +139,9 @@ class TherapySchema(ContentItemSchema):
             "it (unknown), [] only where they say there are none."
         ),
     )
-    mechanisms = fields.List(fields.Nested(LinkSchema), metadata=_doc("How the therapy acts."))
-    indications = fields.List(
-        fields.Nested(LinkSchema), metadata=_doc("What the therapy is used or studied for.")
-    )
-    faqs = fields.List(fields.Nested(LinkSchema), metadata=_doc("FAQs about the therapy."))
+    mechanisms = _linked("How the therapy acts.")
+    indications = _linked("What the therapy is used or studied for.")
+    faqs = _linked("FAQs about the therapy.")
 
 
 class MechanismSchema(ContentItemSchema):
@@ -148,7 +150,7 @@ class MechanismSchema(ContentItemSchema):
     summary = fields.String(metadata=_doc("A plain-text summary."))
     body = fields.Nested(MarkdownSchema, metadata=_doc("The full description."))
     targets = fields.List(fields.String(), metadata=_doc("Molecular targets.", ["PD-1", "CTLA-4"]))
-    therapies = fields.List(fields.Nested(LinkSchema), metadata=_doc("Therapies that act this way."))
+    therapies = _linked("Therapies that act this way.")
 
 
 class IndicationSchema(ContentItemSchema):
@@ -157,21 +159,17 @@ class IndicationSchema(ContentItemSchema):
     summary = fields.String(metadata=_doc("A plain-text summary."))
     area = fields.String(metadata=_doc(f"One of {', '.join(AREAS)}.", "cancer"))
     immunotherapy_status = fields.String(metadata=_doc(IMMUNOTHERAPY_STATUS_DESCRIPTION, "approved"))
-    therapies = fields.List(fields.Nested(LinkSchema), metadata=_doc("Therapies used or studied for it."))
-    related_indications = fields.List(
-        fields.Nested(LinkSchema), metadata=_doc("Related diseases or conditions (a link both ways).")
-    )
-    faqs = fields.List(fields.Nested(LinkSchema), metadata=_doc("FAQs about it."))
+    therapies = _linked("Therapies used or studied for it.")
+    related_indications = _linked("Related diseases or conditions (a link both ways).")
+    faqs = _linked("FAQs about it.")
 
 
 class FaqSchema(ContentItemSchema):
     question = fields.String(metadata=_doc("The question.", "What is immunotherapy?"))
     answer = fields.Nested(MarkdownSchema, metadata=_doc("The answer."))
     topics = fields.List(fields.String(), metadata=_doc("Topics, for filtering.", ["basics"]))
-    therapies = fields.List(fields.Nested(LinkSchema), metadata=_doc("Therapies the answer is about."))
-    indications = fields.List(
-        fields.Nested(LinkSchema), metadata=_doc("Diseases or conditions the answer is about.")
-    )
+    therapies = _linked("Therapies the answer is about.")
+    indications = _linked("Diseases or conditions the answer is about.")
     position = fields.Integer(metadata=_doc("The FAQ's place in the default order.", 1))
 
 
