@@ -72,7 +72,7 @@ def test_a_therapy_names_its_drugs_and_links_what_it_relates_to(client):
     assert page["mainEntity"]["drug"] == [{"@type": "Drug", "name": name} for name in therapy["examples"]]
     # The sources name no side effects of this kind of therapy (null): none are claimed.
     assert therapy["side_effects"] is None and "adverseOutcome" not in page["mainEntity"]
-    links = [link["href"] for name in ("mechanisms", "indications") for link in therapy[name]]
+    links = [link["href"] for name in ("mechanisms", "indications", "faqs") for link in therapy[name]]
     assert page["relatedLink"] == links
 
 
