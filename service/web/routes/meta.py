@@ -45,8 +45,7 @@ class Index(MethodView):
 
         The collections' URLs, the documentation's URLs and the API version.
         """
-        names = [*(kind.collection for kind in KINDS.values()), "sources"]
-        collections = {name: collection_href(name) for name in names}
+        collections = {kind.collection: collection_href(kind.collection) for kind in KINDS.values()}
         return {
             "version": API_VERSION,
             "collections": collections,

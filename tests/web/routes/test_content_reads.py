@@ -18,8 +18,8 @@ FIELDS = {
     "mechanisms": COMMON_FIELDS | {"name", "summary", "body", "targets", "therapies"},
     "indications": COMMON_FIELDS | {"name", "summary", "area", "immunotherapy_status", "therapies"},
     "faqs": COMMON_FIELDS | {"question", "answer", "topics", "therapies", "position"},
-    "sources": {"slug", "title", "text", "checksum", "cited_by", "href"}
-    | {"url", "publisher", "author", "published_on", "retrieved_on"},
+    "sources": (COMMON_FIELDS - {"sources"})
+    | {"title", "text", "checksum", "cited_by", "url", "publisher", "author", "published_on", "retrieved_on"},
 }
 
 
