@@ -70,9 +70,10 @@ def update_item(
     kind = kind_of(item)
     if fixed := [name for name in kind.fixed_fields if name in changes]:
         raise InvalidContent(kind.fixed_because, {name: [kind.fixed_because] for name in fixed})
-    if kind.cited and changes.get("status", "published") != "published":
-        _refuse_if_cited(item)
     bump_generation(db.session)
+    if kind.cited and changes.get("status", "published") != "published":
+        # After the bump: writers queue on it, so no citation of this source commits meanwhile.
+        _refuse_if_cited(item)
     before = item.status
     _apply(item, kind, changes)
     if action is None:
