@@ -1,7 +1,6 @@
 """Alembic environment: migrations run against the app's own engine (Flask-Migrate)."""
 
 import logging
-from contextlib import contextmanager
 
 from alembic import context
 from flask import current_app
@@ -34,42 +33,41 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def check_foreign_keys(ctx, step, heads, run_args):
+    """On SQLite, after each migration and before its commit: no row may refer to a missing one."""
+    broken = ctx.connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        found = broken[:10]
+        raise RuntimeError(f"{step}: rows refer to rows that do not exist (table, rowid, parent): {found}")
+
+
 def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
-    with target_db.engine.connect() as connection, foreign_keys_deferred_on_sqlite(connection):
+    with target_db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table by dropping the old one, and with foreign keys on, SQLite
+            # would first delete every row that refers to it ON DELETE CASCADE (links, revisions).
+            # Off for the migrations (outside a transaction, or SQLite ignores it), checked after each.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+            conf_args.setdefault("on_version_apply", check_foreign_keys)
         context.configure(
             connection=connection,
             target_metadata=target_db.metadata,
             include_name=include_name,
             **conf_args,
         )
-        with context.begin_transaction():
-            # A migration may rightly wait on a lock: the request-time statement timeout is lifted.
-            lift_statement_timeout(connection)
-            context.run_migrations()
-
-
-@contextmanager
-def foreign_keys_deferred_on_sqlite(connection):
-    """SQLite changes a table (batch mode) by copying it and dropping the old one, and with foreign
-    keys on, dropping a table deletes the rows that reference it (ON DELETE CASCADE): every link
-    and citation of the content. Off while migrating (the pragma only takes effect outside a
-    transaction), then checked, then on again."""
-    if connection.dialect.name != "sqlite":
-        yield
-        return
-    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-    connection.commit()
-    try:
-        yield
-        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
-        connection.commit()
-        if broken:
-            raise RuntimeError(f"The migration left rows that reference nothing: {broken[:5]}")
-    finally:
-        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-        connection.commit()
+        try:
+            with context.begin_transaction():
+                # A migration may rightly wait on a lock: the request-time statement timeout is lifted.
+                lift_statement_timeout(connection)
+                context.run_migrations()
+        finally:
+            if sqlite:
+                # Never back in the pool with foreign keys off: a new connection turns them on.
+                connection.invalidate()
 
 
 if context.is_offline_mode():

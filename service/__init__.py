@@ -100,14 +100,13 @@ def register_blueprints(app: Flask) -> None:
     from service.domain.content import KINDS
     from service.web.api import api
     from service.web.openapi import register_components
-    from service.web.routes import changes, docs, meta, search, sources, tokens
+    from service.web.routes import changes, docs, meta, search, tokens
     from service.web.routes.content import content_blueprint
 
     register_components(api)
     api.register_blueprint(meta.blp)
     for kind in KINDS.values():
         api.register_blueprint(content_blueprint(kind))
-    api.register_blueprint(sources.blp)
     api.register_blueprint(search.blp)
     api.register_blueprint(changes.blp)
     api.register_blueprint(tokens.blp)

@@ -1,9 +1,14 @@
-"""Migrations are the only way the schema is made: they reach head, match the models, and go back."""
+"""Migrations are the only way the schema is made: they reach head, match the models, go back, and
+carry the data in place across."""
+
+from datetime import UTC, datetime
 
 import flask_migrate
 import sqlalchemy as sa
 
+from service.domain.consistency import check_consistency
 from service.domain.db import db
+from tests.conftest import token_headers
 
 
 def _tables() -> set[str]:
@@ -32,7 +37,7 @@ def test_citations_of_a_database_from_before_claims_are_numbered_by_position(app
     """The claims migration, run on content in place: each citation is known by its position."""
     with app.app_context():
         before = _content_rows()
-        flask_migrate.downgrade(revision="c8e1f4a2b6d9")
+        flask_migrate.downgrade(revision=BEFORE_CLAIMS)
         flask_migrate.upgrade()
         # Rebuilding a table on SQLite drops it: nothing that references it may go with it.
         assert _content_rows() == before
@@ -51,3 +56,151 @@ def _content_rows() -> dict[str, int]:
     }
     db.session.rollback()  # holds no lock that the migration would wait on
     return counts | {"faq_indications": 0, "indication_relations": 0}
+
+
+BEFORE_SOURCES_WERE_CONTENT = "c8e1f4a2b6d9"
+BEFORE_CLAIMS = "d4a7b2e9f013"
+WRITTEN = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
+COLUMN_TYPES = {
+    "created_at": sa.DateTime(timezone=True),
+    "updated_at": sa.DateTime(timezone=True),
+    "published_at": sa.DateTime(timezone=True),
+    "examples": sa.JSON(),
+    "id": sa.Integer(),
+    "version": sa.Integer(),
+    "position": sa.Integer(),
+    "therapy_id": sa.Integer(),
+    "indication_id": sa.Integer(),
+    "item_id": sa.Integer(),
+    "source_id": sa.Integer(),
+}
+TEXTS = {
+    "old-report": "An old report on how checkpoint inhibitors help the immune system fight tumours.",
+    "new-report": "A new report on the allergen immunotherapy that trains the body to tolerate pollen.",
+}
+
+
+def _insert(table: str, **values) -> None:
+    columns = [sa.column(name, COLUMN_TYPES.get(name, sa.String())) for name in values]
+    db.session.execute(sa.insert(sa.table(table, *columns)).values(**values))
+
+
+def _content_before(type_: str, slug: str, table: str, **values) -> int:
+    """An item as the editing path wrote it before sources were content (without its revision)."""
+    times = {"created_at": WRITTEN, "updated_at": WRITTEN, "published_at": WRITTEN}
+    _insert("content_items", type=type_, slug=slug, status="published", version=1, **times)
+    item_id = db.session.scalar(
+        sa.text("SELECT id FROM content_items WHERE type = :type AND slug = :slug"),
+        {"type": type_, "slug": slug},
+    )
+    _insert(table, id=item_id, **values)
+    return item_id
+
+
+def test_sources_become_content_with_their_citations_and_links_in_place(empty_app):
+    with empty_app.app_context():
+        flask_migrate.upgrade(revision=BEFORE_SOURCES_WERE_CONTENT)
+        therapy = _content_before(
+            "therapy",
+            "checkpoint-inhibitors",
+            "therapies",
+            name="Checkpoint inhibitors",
+            summary="s",
+            body_markdown="",
+            body_html="",
+            examples=[],
+        )
+        indication = _content_before(
+            "indication",
+            "pollen-allergy",
+            "indications",
+            name="Pollen allergy",
+            summary="s",
+            area="allergy",
+            immunotherapy_status="used",
+        )
+        _insert("therapy_indications", therapy_id=therapy, indication_id=indication)
+        # The new ids follow the items' in the old ids' order: the second source's new id is the
+        # first one's old id.
+        old_ids = {"new-report": indication + 2, "old-report": indication + 3}
+        for slug, text in TEXTS.items():
+            _insert(
+                "sources",
+                id=old_ids[slug],
+                slug=slug,
+                title=slug.replace("-", " ").title(),
+                filename=f"{slug}.txt",
+                checksum="c" * 64,
+                text=text,
+                created_at=WRITTEN,
+                updated_at=WRITTEN,
+            )
+        quotes = [
+            (therapy, "old-report", "checkpoint inhibitors help"),
+            (indication, "new-report", "tolerate pollen"),
+        ]
+        for position, (item_id, slug, quote) in enumerate(quotes):
+            _insert("citations", item_id=item_id, source_id=old_ids[slug], position=position, quote=quote)
+        db.session.commit()
+
+        flask_migrate.upgrade()
+
+        rows = db.session.execute(
+            sa.text(
+                "SELECT citations.item_id, content_items.slug, citations.quote FROM citations "
+                "JOIN sources ON sources.id = citations.source_id "
+                "JOIN content_items ON content_items.id = sources.id ORDER BY citations.position"
+            )
+        ).all()
+        assert [tuple(row) for row in rows] == [(item_id, slug, quote) for item_id, slug, quote in quotes]
+        links = db.session.execute(sa.text("SELECT therapy_id, indication_id FROM therapy_indications")).all()
+        assert [tuple(row) for row in links] == [(therapy, indication)]
+        problems = check_consistency()
+        assert not [problem for problem in problems if problem.startswith("source")], problems
+
+    client = empty_app.test_client()
+    sources = {source["slug"]: source for source in client.get("/api/v1/sources").json}
+    assert set(sources) == set(TEXTS)
+    for slug, text in TEXTS.items():
+        source = sources[slug]
+        assert (source["text"], source["checksum"], source["status"], source["version"]) == (
+            text,
+            "c" * 64,
+            "published",
+            1,
+        )
+        assert source["created_at"] == WRITTEN.isoformat() and source["cited_by"] == 1
+    editor = token_headers(empty_app, "editor-after-migration", "editor")
+    url = "/api/v1/sources/old-report"
+    etag = client.get(url, headers=editor).headers["ETag"]
+    renamed = client.patch(url, json={"slug": "older-report"}, headers=editor | {"If-Match": etag})
+    assert renamed.status_code == 200 and renamed.json["version"] == 2
+    revisions = client.get("/api/v1/sources/older-report/revisions", headers=editor).json
+    assert [(revision["version"], revision["author"]) for revision in revisions] == [
+        (2, "editor-after-migration"),
+        (1, "seed"),
+    ]
+    assert client.get(url).status_code == 301
+
+
+def test_sources_go_back_to_plain_rows_with_their_citations(app):
+    with app.app_context():
+        cited = db.session.execute(
+            sa.text(
+                "SELECT content_items.slug, count(*) FROM citations JOIN content_items "
+                "ON content_items.id = citations.source_id GROUP BY content_items.slug"
+            )
+        ).all()
+        db.session.commit()  # a migration takes its tables' locks: no transaction of ours may hold one
+        flask_migrate.downgrade(revision=BEFORE_SOURCES_WERE_CONTENT)
+        after = db.session.execute(
+            sa.text(
+                "SELECT sources.slug, count(*) FROM citations "
+                "JOIN sources ON sources.id = citations.source_id GROUP BY sources.slug"
+            )
+        ).all()
+        assert sorted(map(tuple, after)) == sorted(map(tuple, cited))
+        assert db.session.scalar(sa.text("SELECT count(*) FROM content_items WHERE type = 'source'")) == 0
+        db.session.commit()
+        flask_migrate.upgrade()
+        assert db.session.scalar(sa.text("SELECT count(*) FROM content_items WHERE type = 'source'")) == 5

@@ -2,7 +2,7 @@
 other names of named items, FAQs linked to indications and indications linked to each other.
 
 Revision ID: d2f6a8c4e1b3
-Revises: c8e1f4a2b6d9
+Revises: d4a7b2e9f013
 Create Date: 2026-11-30 03:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d2f6a8c4e1b3"
-down_revision = "c8e1f4a2b6d9"
+down_revision = "d4a7b2e9f013"
 branch_labels = None
 depends_on = None
 

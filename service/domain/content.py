@@ -1,12 +1,17 @@
-"""The four content types described once: their fields, links and order, used by every layer."""
+"""The content types described once: their fields, links and order, used by every layer.
+
+Therapies, mechanisms, indications and FAQs cite sources; sources are content too, edited on the
+same path, but cite nothing, are not searched, and keep their text as it was first sent.
+"""
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 
-from service.domain.models import ContentItem, Faq, FaqTopic, Indication, Mechanism, Therapy
+from service.domain.models import ContentItem, Faq, FaqTopic, Indication, Mechanism, Source, Therapy
 
 # A list filter: (the value asked for, the statuses the reader may see) -> a WHERE condition.
 Filter = Callable[[str, Sequence[str]], sa.ColumnElement[bool]]
@@ -43,6 +48,15 @@ class ContentKind:
     # citations none): a replacement (PUT) resets it to this. Status, slug and a FAQ's position
     # are not content: a replacement keeps them unless sent.
     field_defaults: dict[str, Any] = field(default_factory=dict)
+    # Fields set once, at creation, that no change may touch, and why: a kind that has them is
+    # never replaced whole (PUT), and its revisions do not copy them.
+    fixed_fields: tuple[str, ...] = ()
+    fixed_because: str = ""
+    # What citations name (a source): it cites nothing itself, stays published while cited, and
+    # its `cited_by` changes with the items citing it.
+    cited: bool = False
+    # Found by `/search` and by `q` on its list.
+    searchable: bool = True
 
     @property
     def type(self) -> str:
@@ -55,7 +69,22 @@ class ContentKind:
 
     @property
     def sort_fields(self) -> tuple[str, ...]:
-        return (*self.sorted_by, *COMMON_SORT_FIELDS)
+        return tuple(dict.fromkeys((*self.sorted_by, *COMMON_SORT_FIELDS)))
+
+    @property
+    def cites(self) -> bool:
+        """Whether its items cite sources (`sources`): every kind but the sources themselves."""
+        return not self.cited
+
+    @property
+    def replaceable(self) -> bool:
+        return not self.fixed_fields
+
+    @property
+    def shown_relationships(self) -> tuple[str, ...]:
+        """The relationships whose items' versions its validators include: its links, and for a
+        source the items citing it (its `cited_by` counts their citations)."""
+        return (*self.links, *(("citing_items",) if self.cited else ()))
 
     @property
     def default_sort(self) -> str:
@@ -64,7 +93,8 @@ class ContentKind:
     @property
     def defaults(self) -> dict[str, Any]:
         """Every optional content field's value when not given."""
-        empty = dict.fromkeys(self.markdown_fields, "") | {name: [] for name in (*self.links, "sources")}
+        cited = ("sources",) if self.cites else ()
+        empty = dict.fromkeys(self.markdown_fields, "") | {name: [] for name in (*self.links, *cited)}
         return empty | self.field_defaults
 
 
@@ -129,7 +159,23 @@ FAQ = ContentKind(
     field_defaults={"topics": []},
 )
 
-KINDS: dict[str, ContentKind] = {kind.type: kind for kind in (THERAPY, MECHANISM, INDICATION, FAQ)}
+SOURCE = ContentKind(
+    model=Source,
+    fields=("title", "url", "publisher", "author", "published_on", "retrieved_on"),
+    markdown_fields=(),
+    links={},
+    sorted_by=("slug", "title"),
+    title_field="title",
+    fixed_fields=("text", "checksum"),
+    fixed_because="A source's text never changes: a new edition is a new source (POST it).",
+    cited=True,
+    searchable=False,
+)
+
+KINDS: dict[str, ContentKind] = {kind.type: kind for kind in (THERAPY, MECHANISM, INDICATION, FAQ, SOURCE)}
+SEARCHABLE_KINDS: dict[str, ContentKind] = {
+    kind_type: kind for kind_type, kind in KINDS.items() if kind.searchable
+}
 
 
 def kind_of(item: ContentItem) -> ContentKind:
@@ -152,20 +198,27 @@ def numbered_citations(citations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def state_value(value: Any) -> Any:
+    """A field's value as a snapshot keeps it (JSON): lists copied, dates in ISO 8601."""
+    if isinstance(value, list):
+        return list(value)
+    return value.isoformat() if isinstance(value, date) else value
+
+
 def snapshot(item: ContentItem) -> dict[str, Any]:
     """The item's editable state in the shape an editor writes it; revisions keep this."""
     kind = kind_of(item)
     state: dict[str, Any] = {"slug": item.slug, "status": item.status}
     for name in kind.fields:
-        value = getattr(item, name)
-        state[name] = list(value) if isinstance(value, list) else value
+        state[name] = state_value(getattr(item, name))
     for name in kind.markdown_fields:
         state[name] = getattr(item, f"{name}_markdown")
     for name in kind.links:
         # Sorted, so that a snapshot does not depend on the order the links were loaded in.
         state[name] = sorted(linked.slug for linked in getattr(item, name))
-    state["sources"] = [
-        {"id": c.key, "source": c.source.slug, "quote": c.quote, "supports": list(c.supports)}
-        for c in item.citations
-    ]
+    if kind.cites:
+        state["sources"] = [
+            {"id": c.key, "source": c.source.slug, "quote": c.quote, "supports": list(c.supports)}
+            for c in item.citations
+        ]
     return state

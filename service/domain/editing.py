@@ -54,7 +54,7 @@ def create_item(
     check of the whole batch (`check_published`), for loading many items that back each other.
     """
     bump_generation(db.session)
-    item = kind.model(status="draft")
+    item = kind.model(status="draft", **{name: data[name] for name in kind.fixed_fields if name in data})
     data = dict(data)
     if "slug" not in data:
         data["slug"] = slugify(data.get(kind.title_field) or "")
@@ -81,9 +81,15 @@ def update_item(
     commit: bool = True,
     check_claims: bool = True,
 ) -> ContentItem:
+    kind = kind_of(item)
+    if fixed := [name for name in kind.fixed_fields if name in changes]:
+        raise InvalidContent(kind.fixed_because, {name: [kind.fixed_because] for name in fixed})
     bump_generation(db.session)
+    if kind.cited and changes.get("status", "published") != "published":
+        # After the bump: writers queue on it, so no citation of this source commits meanwhile.
+        _refuse_if_cited(item)
     before = item.status
-    _apply(item, kind_of(item), changes)
+    _apply(item, kind, changes)
     if action is None:
         # Publishing and archiving are named apart, so that mirrors of the content can act on them.
         action = item.status if item.status != before and item.status != "draft" else "updated"
@@ -218,14 +224,32 @@ def _set_links(item: ContentItem, name: str, linked: list[ContentItem]) -> None:
     setattr(item, name, linked)
 
 
+def _refuse_if_cited(item: ContentItem) -> None:
+    """A source that items cite stays published: their quotes would rest on nothing readers see."""
+    citing = db.session.execute(
+        sa.select(ContentItem.type, ContentItem.slug)
+        .join(Citation, Citation.item_id == ContentItem.id)
+        .where(Citation.source_id == item.id)
+        .distinct()
+        .order_by(ContentItem.type, ContentItem.slug)
+    ).all()
+    if citing:
+        names = ", ".join(f"{type_} '{slug}'" for type_, slug in citing)
+        raise ContentConflict(
+            f"This {item.type} is cited by {names}: it stays published until no item cites it."
+        )
+
+
 def _citations(kind: ContentKind, citations: list[dict[str, Any]]) -> list[Citation]:
     slugs = {citation["source"] for citation in citations}
-    sources = {s.slug: s for s in db.session.scalars(sa.select(Source).where(Source.slug.in_(slugs)))}
+    # Only a published source backs a claim: a draft's or an archived one's text is not public.
+    published = sa.select(Source).where(Source.slug.in_(slugs), Source.status == "published")
+    sources = {s.slug: s for s in db.session.scalars(published)}
     errors: dict[int, dict[str, list[str]]] = {}
     for index, citation in enumerate(citations):
         source, quote = sources.get(citation["source"]), citation["quote"]
         if source is None:
-            errors[index] = {"source": [f"No source has the slug '{citation['source']}'."]}
+            errors[index] = {"source": [f"No published source has the slug '{citation['source']}'."]}
         elif len(quote) < MIN_QUOTE_LENGTH:
             errors[index] = {"quote": [f"A quote must be at least {MIN_QUOTE_LENGTH} characters long."]}
         elif quote not in source.text:
@@ -255,12 +279,15 @@ def _change_slug(item: ContentItem, kind: ContentKind, new_slug: str) -> None:
 
 
 def _check_unique(item: ContentItem, kind: ContentKind) -> None:
+    """The slug is unique per type; the title too, where its column says so (two editions of a
+    source may share one)."""
     model = kind.model
     title_column = getattr(model, kind.title_field)
     title = getattr(item, kind.title_field)
+    title_clash = title_column == title if model.__table__.c[kind.title_field].unique else sa.false()
     clash = db.session.execute(
         sa.select(model.slug, title_column)
-        .where(sa.or_(model.slug == item.slug, title_column == title))
+        .where(sa.or_(model.slug == item.slug, title_clash))
         .where(model.id != item.id if item.id is not None else sa.true())
         .limit(1)
     ).first()

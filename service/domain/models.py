@@ -1,10 +1,11 @@
 """The database model: content items, their links and citations, sources, revisions and tokens.
 
-Therapies, mechanisms, indications and FAQs share one `content_items` table (joined-table
-inheritance), so that slugs, status, versions, revisions, citations and redirects are kept once
+Therapies, mechanisms, indications, FAQs and the sources they cite share one `content_items` table
+(joined-table inheritance), so that slugs, status, versions, revisions and redirects are kept once
 for every type.
 """
 
+import hashlib
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy import orm as so
 
 from service.domain.db import db
 
-CONTENT_TYPES = ("therapy", "mechanism", "indication", "faq")
+CONTENT_TYPES = ("therapy", "mechanism", "indication", "faq", "source")
 STATUSES = ("draft", "published", "archived")
 AREAS = ("cancer", "autoimmune", "allergy", "infection", "other")
 # What the sources say of immunotherapy for a condition: approved to treat it; used to treat it,
@@ -74,25 +75,6 @@ indication_relations = _link_table(
 )
 
 
-class Source(db.Model):
-    __tablename__ = "sources"
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    slug: so.Mapped[str] = so.mapped_column(sa.String(120), unique=True)
-    title: so.Mapped[str] = so.mapped_column(sa.String(300))
-    filename: so.Mapped[str] = so.mapped_column(sa.String(300), unique=True)
-    checksum: so.Mapped[str] = so.mapped_column(sa.String(64))
-    text: so.Mapped[str] = so.mapped_column(sa.Text)
-    # What the document reveals of itself; None where it does not (never guessed).
-    url: so.Mapped[str | None] = so.mapped_column(sa.String(2000))
-    publisher: so.Mapped[str | None] = so.mapped_column(sa.String(300))
-    author: so.Mapped[str | None] = so.mapped_column(sa.String(300))
-    published_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
-    retrieved_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
-    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
-    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-
-
 class Citation(db.Model):
     __tablename__ = "citations"
 
@@ -108,7 +90,7 @@ class Citation(db.Model):
     # The claims the quote backs: field names, or "field:entry" for one list entry or one link.
     supports: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
 
-    source: so.Mapped[Source] = so.relationship(lazy="joined", innerjoin=True)
+    source: so.Mapped["Source"] = so.relationship(foreign_keys=source_id, lazy="joined", innerjoin=True)
 
 
 class ContentItem(db.Model):
@@ -280,6 +262,55 @@ class Faq(ContentItem):
             row.position = position
             rows.append(row)
         self.topic_rows = rows
+
+
+def _sha256_of_text(context) -> str:
+    return hashlib.sha256(context.get_current_parameters()["text"].encode("utf-8")).hexdigest()
+
+
+class Source(ContentItem):
+    """A document the content was drawn from: its text, which every quote is checked against, is
+    stored as sent and never changes (a new edition is a new source)."""
+
+    __tablename__ = "sources"
+    __mapper_args__ = {"polymorphic_identity": "source"}
+
+    id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("content_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    title: so.Mapped[str] = so.mapped_column(sa.String(300))
+    text: so.Mapped[str] = so.mapped_column(sa.Text)
+    # The sha256 of the text as sent, unless given: the seed gives its original file's.
+    checksum: so.Mapped[str] = so.mapped_column(sa.String(64), default=_sha256_of_text)
+    # What the document reveals of itself; None where it does not (never guessed).
+    url: so.Mapped[str | None] = so.mapped_column(sa.String(2000))
+    publisher: so.Mapped[str | None] = so.mapped_column(sa.String(300))
+    author: so.Mapped[str | None] = so.mapped_column(sa.String(300))
+    published_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    retrieved_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+
+    # How many citations of published items quote it; loaded where a source is shown.
+    cited_by: so.Mapped[int] = so.column_property(
+        sa.select(sa.func.count(Citation.id))
+        .join(_citing := ContentItem.__table__.alias("citing"), _citing.c.id == Citation.item_id)
+        .where(Citation.source_id == id, _citing.c.status == "published")
+        .correlate_except(Citation)
+        .scalar_subquery(),
+        deferred=True,
+    )
+    # The items whose citations quote it (each once): its validators include their
+    # versions, since its `cited_by` changes with them.
+    citing_items: so.Mapped[list[ContentItem]] = so.relationship(
+        secondary="citations",
+        primaryjoin="Source.id == Citation.source_id",
+        secondaryjoin="ContentItem.id == Citation.item_id",
+        viewonly=True,
+    )
+
+    @so.validates("published_on", "retrieved_on")
+    def _date(self, _key: str, value: date | str | None) -> date | None:
+        # A revision keeps dates as ISO 8601 text (JSON); restoring one sets them from it.
+        return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 class SlugRedirect(db.Model):

@@ -10,16 +10,14 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from service.domain import search
-from service.domain.content import KINDS, ContentKind
+from service.domain.content import KINDS, SEARCHABLE_KINDS, ContentKind
 from service.domain.db import db
 from service.domain.models import (
     STATUSES,
-    Citation,
     ContentItem,
     Faq,
     Revision,
     SlugRedirect,
-    Source,
 )
 
 PUBLIC = ("published",)
@@ -43,10 +41,10 @@ def load_options(kind: ContentKind, statuses: Sequence[str]) -> list:
 
     Links to items a reader may not see (drafts, archived) are left out by the same query.
     """
-    options = [so.selectinload(ContentItem.citations)]
-    for name, linked_type in kind.links.items():
-        linked = KINDS[linked_type].model
+    options = [so.selectinload(ContentItem.citations)] if kind.cites else [so.undefer(kind.model.cited_by)]
+    for name in kind.shown_relationships:
         relationship = getattr(kind.model, name)
+        linked = relationship.property.mapper.class_
         options.append(so.selectinload(relationship.and_(linked.status.in_(statuses))))
     if kind.model is Faq:
         options.append(so.selectinload(Faq.topic_rows))
@@ -128,7 +126,7 @@ def search_all(args: dict[str, Any], *, statuses: Sequence[str]) -> Page:
         .offset((page - 1) * page_size)
         .subquery("page_of_ids")
     )
-    items = so.with_polymorphic(ContentItem, "*")
+    items = so.with_polymorphic(ContentItem, [kind.model for kind in SEARCHABLE_KINDS.values()])
     rows = db.session.execute(
         sa.select(items, page_of_ids.c.rank)
         .join(page_of_ids, page_of_ids.c.item_id == items.id)
@@ -155,33 +153,6 @@ def redirected_slug(kind: ContentKind, old_slug: str, *, statuses: Sequence[str]
     )
 
 
-def _cited_by() -> sa.ScalarSelect:
-    return (
-        sa.select(sa.func.count(Citation.id))
-        .join(ContentItem, ContentItem.id == Citation.item_id)
-        .where(Citation.source_id == Source.id, ContentItem.status.in_(PUBLIC))
-        .scalar_subquery()
-    )
-
-
-def list_sources(*, page: int, page_size: int) -> Page:
-    total = db.session.scalar(sa.select(sa.func.count(Source.id)))
-    rows = db.session.execute(
-        sa.select(Source, _cited_by()).order_by(Source.slug).limit(page_size).offset((page - 1) * page_size)
-    )
-    return Page([_with_cited_by(source, count) for source, count in rows], total or 0, page, page_size)
-
-
-def find_source(slug: str) -> Source | None:
-    row = db.session.execute(sa.select(Source, _cited_by()).where(Source.slug == slug)).first()
-    return _with_cited_by(*row) if row else None
-
-
-def _with_cited_by(source: Source, count: int) -> Source:
-    source.cited_by = count
-    return source
-
-
 def item_versions(kind: ContentKind, slug: str, *, statuses: Sequence[str]) -> list[sa.Row]:
     """(link, id, version, updated_at) of the item (link 0) and every item it links to (link 1)
     that the reader may see: all an item's validator needs, in one statement. Empty when the reader
@@ -204,16 +175,18 @@ def _versions_statement(kind_type: str) -> sa.CompoundSelect:
     )
     columns = (ContentItem.id, ContentItem.version, ContentItem.updated_at)
     parts = [sa.select(sa.literal(0).label("link"), *columns).where(ContentItem.id.in_(item))]
-    for name in kind.links:
+    for name in kind.shown_relationships:
         relationship = getattr(kind.model, name).property
         ((_, own_column),) = relationship.synchronize_pairs
         ((_, linked_column),) = relationship.secondary_synchronize_pairs
         linked = so.aliased(ContentItem)
-        # Only the links the reader is shown: a hidden linked draft changes nothing they see.
+        # Only the links the reader is shown: a hidden linked draft changes nothing they see. Each
+        # once, though it cites a source twice.
         parts.append(
             sa.select(sa.literal(1).label("link"), linked.id, linked.version, linked.updated_at)
             .join(relationship.secondary, linked_column == linked.id)
             .where(own_column.in_(item), linked.status.in_(statuses))
+            .distinct()
         )
     return sa.union_all(*parts)
 

@@ -1,6 +1,6 @@
 """Full-text search on the database's own engine: FTS5 on SQLite, tsvector + GIN on PostgreSQL.
 
-The `search_index` table is made by a migration, one row per content item (title and body
+The `search_index` table is made by a migration, one row per searchable item (title and body
 text), and kept in step by the editing path (`index_item`). User input never reaches the query syntax: it is
 split into terms (a double-quoted run is one phrase), and each term is matched as a phrase of
 plain words, so quotes, operators and parentheses are only ever data.
@@ -51,6 +51,9 @@ def document(item: ContentItem) -> tuple[str, str]:
 
 
 def index_item(item: ContentItem) -> None:
+    """Its row of the index, written anew; a kind that is not searched (sources) has none."""
+    if not kind_of(item).searchable:
+        return
     title, body = document(item)
     # On SQLite the FTS5 rowid is the item's id; on PostgreSQL, item_id is the primary key.
     id_column = "rowid" if _is_sqlite() else "item_id"

@@ -1,8 +1,8 @@
 """The seed: the five source documents and the curated content under seed/, loaded idempotently.
 
-Content goes through the same validation and editing path as an editor's request, with the
-author `seed`. An item is updated only while its newest revision is still the seed's own, so an
-editor's change is never overwritten; running the seed twice changes nothing. The content is
+Sources and content go through the same validation and editing path as an editor's request, with
+the author `seed`. An item is updated only while its newest revision is still the seed's own, so an
+editor's change is never overwritten; running the seed twice changes nothing. The whole seed is
 loaded in one transaction and its claims checked as a whole (a link may be backed at either end),
 so a seed with an unsupported claim changes nothing.
 """
@@ -17,12 +17,11 @@ import marshmallow as ma
 import sqlalchemy as sa
 import yaml
 
-from service.domain.content import KINDS, snapshot
+from service.domain.content import KINDS, snapshot, state_value
 from service.domain.db import db
 from service.domain.editing import check_published, create_item, latest_revision, update_item
 from service.domain.errors import ContentError
-from service.domain.generation import bump_generation
-from service.domain.models import ContentItem, Source
+from service.domain.models import ContentItem
 from service.domain.text import clean_source_text
 
 SEED_AUTHOR = "seed"
@@ -62,9 +61,12 @@ class SeedReport:
 def load_seed(seed_dir: Path, schemas: Mapping[str, type[ma.Schema]]) -> SeedReport:
     """Load the seed; each entry is first validated by the schema an editor's create is (by type)."""
     report = SeedReport()
-    _load_sources(seed_dir, report)
     written = []
     try:
+        for entry in read_sources(seed_dir):
+            source = {key: entry[key] for key in ("slug", "title", "text", *SOURCE_METADATA) if key in entry}
+            computed = {"checksum": entry["checksum"]}
+            written += _load_item("source", schemas["source"], source, report, computed=computed)
         for type_, filename in CONTENT_FILES:
             for entry in _read_yaml(seed_dir / filename):
                 written += _load_item(type_, schemas[type_], entry, report)
@@ -103,39 +105,22 @@ def read_sources(seed_dir: Path) -> list[dict[str, Any]]:
     return sources
 
 
-def _load_sources(seed_dir: Path, report: SeedReport) -> None:
-    existing = {source.slug: source for source in db.session.scalars(sa.select(Source))}
-    changed = False
-    for entry in read_sources(seed_dir):
-        values = {key: entry[key] for key in ("title", "checksum", "text")} | {"filename": entry["file"]}
-        values |= {key: entry.get(key) for key in SOURCE_METADATA}
-        source = existing.get(entry["slug"])
-        name = f"source {entry['slug']}"
-        if source is None:
-            db.session.add(Source(slug=entry["slug"], **values))
-            report.created.append(name)
-        elif any(getattr(source, key) != value for key, value in values.items()):
-            for key, value in values.items():
-                setattr(source, key, value)
-            report.updated.append(name)
-        else:
-            report.unchanged.append(name)
-            continue
-        changed = True
-    if changed:
-        bump_generation(db.session)
-    db.session.commit()
-
-
 def _load_item(
-    type_: str, schema: type[ma.Schema], entry: dict[str, Any], report: SeedReport
+    type_: str,
+    schema: type[ma.Schema],
+    entry: dict[str, Any],
+    report: SeedReport,
+    *,
+    computed: dict[str, Any] | None = None,
 ) -> list[ContentItem]:
-    """Create or update one item (the transaction left open); the item, if it was written."""
+    """Create or update one item, the transaction left open: the item, if it was written.
+
+    `computed`: fields the seed makes itself (a source's checksum), which no schema takes."""
     kind = KINDS[type_]
     slug = entry.get("slug", "?")
     name = f"{type_} {slug}"
     try:
-        data = schema().load(entry)
+        data = schema().load(entry) | (computed or {})
     except ma.ValidationError as error:
         raise SeedError(f"{name}: invalid seed entry: {error.messages}") from None
     data["status"] = "published"
@@ -149,8 +134,12 @@ def _load_item(
             item = create_item(kind, data, note="Seeded.", **batch)
             report.created.append(name)
             return [item]
+        fixed = {key: data.pop(key) for key in kind.fixed_fields if key in data}
+        if changed := [key for key, value in fixed.items() if getattr(item, key) != value]:
+            fields = " and ".join(changed)
+            raise SeedError(f"{name}: its {fields} differ from what is stored. {kind.fixed_because}")
         current = snapshot(item)
-        if all(current.get(key) == value for key, value in data.items()):
+        if all(current.get(key) == state_value(value) for key, value in data.items()):
             report.unchanged.append(name)
         elif latest_revision(item).author != SEED_AUTHOR:
             report.kept.append(name)

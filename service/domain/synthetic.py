@@ -115,7 +115,8 @@ def _refresh_planner_statistics() -> None:
 
 
 def _seed_citation() -> dict[str, str]:
-    source = db.session.scalar(sa.select(Source).order_by(Source.slug).limit(1))
+    published = sa.select(Source).where(Source.status == "published")
+    source = db.session.scalar(published.order_by(Source.slug).limit(1))
     if source is None:
         raise SeedError("Run `flask seed` first: synthetic content cites the seeded sources.")
     return {"source": source.slug, "quote": source.text[:80]}

@@ -70,9 +70,10 @@ def matches(if_none_match: str | None, etag: str) -> bool:
 @dataclass(frozen=True)
 class ItemState:
     """What an item's validators are made of: (link, id, version, updated_at) of the item (link 0)
-    and of every item it links to that the reader is shown (link 1). Its representation changes
-    when it does, or when a linked item is renamed, published, archived or unlinked, and each of
-    those bumps a version here."""
+    and of every item it links to that the reader is shown (link 1); for a source, of the items
+    citing it. Its representation changes when it does, or when a linked item is renamed,
+    published, archived or unlinked (or a citing one changes its citations), and each of those
+    bumps a version here."""
 
     kind: str
     rows: tuple[tuple[int, int, int, datetime], ...]
@@ -88,7 +89,7 @@ class ItemState:
         """From an item in hand with its links loaded for an editor (every status), as a reader
         shown the links of these statuses sees it: no statement."""
         rows = [(0, item.id, item.version, item.updated_at)]
-        for name in kind_of(item).links:
+        for name in kind_of(item).shown_relationships:
             rows += [
                 (1, linked.id, linked.version, linked.updated_at)
                 for linked in getattr(item, name)

@@ -77,7 +77,7 @@ _DESCRIPTIONS = {
     401: "No token, or a bad, revoked or expired one.",
     403: "The token's role may not do this.",
     404: "Nothing has this slug (or it is a draft, and no token was sent).",
-    409: "The slug or the name is already taken.",
+    409: "The slug or the name is already taken, or (archiving a source) items still cite it.",
     412: "If-Match is stale: the item has changed since you read it.",
     413: "The body is larger than 1 MiB.",
     415: "The body is not application/json.",

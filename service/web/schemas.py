@@ -5,7 +5,7 @@ import copy
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from service.domain.content import KINDS, ContentKind, numbered_citations
+from service.domain.content import KINDS, SEARCHABLE_KINDS, ContentKind, numbered_citations
 from service.domain.models import AREAS, IMMUNOTHERAPY_STATUSES, STATUSES
 from service.web.paging import PageArgsSchema
 from service.web.paths import collection_href, content_href
@@ -13,6 +13,8 @@ from service.web.paths import collection_href, content_href
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 CITATION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,40}$"
 MAX_TEXT = 100_000
+# A source's text: a long document, well within the 1 MiB a body may have.
+MAX_SOURCE_TEXT = 500_000
 MAX_LIST = 100
 MAX_CHANGE_NOTE = 1000
 IMMUNOTHERAPY_STATUS_DESCRIPTION = (
@@ -173,24 +175,30 @@ class FaqSchema(ContentItemSchema):
     position = fields.Integer(metadata=_doc("The FAQ's place in the default order.", 1))
 
 
-class SourceSchema(ma.Schema):
-    slug = fields.String(metadata=_doc("The source's id in URLs.", "immunotherapy-use"))
+class SourceSchema(ContentItemSchema):
+    """A source document: what quotes are checked against. It cites nothing itself."""
+
+    class Meta:
+        exclude = ("sources", "unsupported_claims")
+
     title = fields.String(
         metadata=_doc(
             "The document's own title, or where it has none that is not noise, a plain description of it."
         )
     )
-    text = fields.String(metadata=_doc("The cleaned text that every quote is checked against."))
+    text = fields.String(metadata=_doc("The text that every quote is checked against; it never changes."))
     url = fields.String(allow_none=True, metadata=_doc("Where the document was published; null if unknown."))
     publisher = fields.String(allow_none=True, metadata=_doc("Who published it; null if unknown."))
     author = fields.String(allow_none=True, metadata=_doc("Who wrote it; null if unknown."))
     published_on = fields.Date(allow_none=True, metadata=_doc("When it was published; null if unknown."))
     retrieved_on = fields.Date(allow_none=True, metadata=_doc("When it was retrieved; null if unknown."))
-    checksum = fields.String(metadata=_doc("sha256 of the original file, in hex."))
-    cited_by = fields.Integer(metadata=_doc("How many citations quote this source."))
-    href = fields.Function(
-        lambda source: f"{collection_href('sources')}/{source.slug}", metadata=_doc("Its URL path.")
+    checksum = fields.String(
+        metadata=_doc(
+            "sha256, in hex, of the text as it was sent (UTF-8); of the original file, for the "
+            "documents the service was seeded with."
+        )
     )
+    cited_by = fields.Integer(metadata=_doc("How many citations of published items quote this source."))
 
 
 class RevisionSchema(ma.Schema):
@@ -233,11 +241,33 @@ class CitationInSchema(ma.Schema):
         validate=validate.Length(min=20, max=5000),
         metadata=_doc("An exact passage (20 characters or more) of that source's cleaned text."),
     )
+    href = fields.String(
+        validate=validate.Length(max=300),
+        metadata=_doc(
+            "Ignored: it is made from `source`. Taken so that a citation read can be sent back as it is."
+        ),
+    )
     supports = fields.List(
         fields.String(validate=validate.Length(min=1, max=400)),
         validate=validate.Length(max=MAX_LIST),
         metadata=_doc(SUPPORTS_DESCRIPTION, ["summary", "indications:melanoma"]),
     )
+
+
+class CitationList(fields.List):
+    """Citations as written: each with its id (its position, from 1, when it has none) and its
+    `supports` (none when left out), and no id twice."""
+
+    def __init__(self, **kwargs):
+        super().__init__(fields.Nested(CitationInSchema), validate=validate.Length(max=MAX_LIST), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> list[dict]:
+        sent = super()._deserialize(value, attr, data, **kwargs)
+        citations = numbered_citations([{k: v for k, v in c.items() if k != "href"} for c in sent])
+        ids = [citation["id"] for citation in citations]
+        if repeated := sorted({key for key in ids if ids.count(key) > 1}):
+            raise ma.ValidationError(f"Each citation needs its own id; repeated: {', '.join(repeated)}.")
+        return citations
 
 
 def _strings(description: str, example=None, *, allow_none: bool = False) -> fields.List:
@@ -270,30 +300,12 @@ class ContentWriteSchema(ma.Schema):
         validate=validate.OneOf(STATUSES),
         metadata=_doc("draft (the default on creation), published or archived."),
     )
-    sources = fields.List(
-        fields.Nested(CitationInSchema),
-        validate=validate.Length(max=MAX_LIST),
-        metadata=_doc("Citations; replaces the list."),
-    )
+    sources = CitationList(metadata=_doc("Citations; replaces the list."))
     change_note = fields.String(
         load_only=True,
         validate=validate.Length(max=MAX_CHANGE_NOTE),
         metadata=_doc("Why the change was made; kept with the revision (or send X-Change-Note)."),
     )
-
-    @ma.validates("sources")
-    def validate_citation_ids(self, citations: list[dict], **_kwargs) -> None:
-        ids = [citation.get("id") or str(position) for position, citation in enumerate(citations, start=1)]
-        repeated = sorted({key for key in ids if ids.count(key) > 1})
-        if repeated:
-            raise ma.ValidationError(f"Each citation needs its own id; repeated: {', '.join(repeated)}.")
-
-    @ma.post_load
-    def number_citations(self, data: dict, **_kwargs) -> dict:
-        """A citation with no id is known by its position; one with no `supports` backs nothing yet."""
-        if "sources" in data:
-            data["sources"] = numbered_citations(data["sources"])
-        return data
 
 
 def _name(description: str) -> fields.String:
@@ -360,15 +372,67 @@ class FaqCreateSchema(ContentWriteSchema):
     )
 
 
-def update_schema(create_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
-    """The same fields as the create schema, none required: a PATCH sends only what changes."""
+def _unknown_or(description: str, *, max_length: int = 300) -> fields.String:
+    return fields.String(
+        allow_none=True, validate=validate.Length(min=1, max=max_length), metadata=_doc(description)
+    )
+
+
+def _date(description: str) -> fields.Date:
+    return fields.Date(allow_none=True, metadata=_doc(f"{description} (YYYY-MM-DD); null if unknown."))
+
+
+class SourceCreateSchema(ContentWriteSchema):
+    class Meta:
+        exclude = ("sources",)
+
+    slug = slug_field(
+        metadata=_doc("Made from the title when left out; changing it keeps the old one as a redirect.")
+    )
+    title = _text("The document's title, or a plain description of it.", required=True, max_length=300)
+    text = _text(
+        "The text that quotes are checked against, stored as sent; it never changes afterwards.",
+        required=True,
+        max_length=MAX_SOURCE_TEXT,
+    )
+    url = fields.Url(
+        allow_none=True,
+        schemes={"http", "https"},
+        validate=validate.Length(max=2000),
+        metadata=_doc("Where the document was published; null if unknown.", "https://example.org/paper"),
+    )
+    publisher = _unknown_or("Who published it; null if unknown.")
+    author = _unknown_or("Who wrote it; null if unknown.")
+    published_on = _date("When it was published")
+    retrieved_on = _date("When it was retrieved")
+
+
+class UpdateSchema(ma.Schema):
+    """A change's body: only what changes. A field its kind never changes is refused, with why."""
+
+    kind: ContentKind
+
+    @ma.pre_load
+    def refuse_what_never_changes(self, data, **_kwargs):
+        sent = [name for name in self.kind.fixed_fields if isinstance(data, dict) and name in data]
+        if sent:
+            raise ma.ValidationError({name: [self.kind.fixed_because] for name in sent})
+        return data
+
+
+def update_schema(kind: ContentKind) -> type[ma.Schema]:
+    """The fields of the kind's create schema, none required: a PATCH sends only what changes."""
+    create_schema = CREATE_SCHEMAS[kind.type]
     optional = {}
-    for field_name, field in create_schema().declared_fields.items():
+    for field_name, field in create_schema().fields.items():
+        if field_name in kind.fixed_fields:
+            continue
         field = copy.copy(field)
         field.required = False
         optional[field_name] = field
-    # Built on ContentWriteSchema, so that its checks and defaults of citations apply to a PATCH too.
-    return ContentWriteSchema.from_dict(optional, name=name)
+    schema = UpdateSchema.from_dict(optional, name=create_schema.__name__.replace("Create", "Update"))
+    schema.kind = kind
+    return schema
 
 
 CREATE_SCHEMAS = {
@@ -376,16 +440,15 @@ CREATE_SCHEMAS = {
     "mechanism": MechanismCreateSchema,
     "indication": IndicationCreateSchema,
     "faq": FaqCreateSchema,
+    "source": SourceCreateSchema,
 }
-UPDATE_SCHEMAS = {
-    kind: update_schema(schema, schema.__name__.replace("Create", "Update"))
-    for kind, schema in CREATE_SCHEMAS.items()
-}
+UPDATE_SCHEMAS = {kind_type: update_schema(kind) for kind_type, kind in KINDS.items()}
 READ_SCHEMAS = {
     "therapy": TherapySchema,
     "mechanism": MechanismSchema,
     "indication": IndicationSchema,
     "faq": FaqSchema,
+    "source": SourceSchema,
 }
 assert set(CREATE_SCHEMAS) == set(READ_SCHEMAS) == set(KINDS)
 
@@ -400,7 +463,8 @@ class SearchArgsSchema(PageArgsSchema):
         metadata=_doc('Words to find; "double quotes" keep a phrase together.', "PD-1"),
     )
     type = fields.String(
-        validate=validate.OneOf(sorted(KINDS)), metadata=_doc("Only hits of this content type.", "therapy")
+        validate=validate.OneOf(sorted(SEARCHABLE_KINDS)),
+        metadata=_doc("Only hits of this content type.", "therapy"),
     )
 
 
@@ -414,10 +478,13 @@ def query_schema(kind: ContentKind) -> type[ma.Schema]:
         name: fields.String(validate=validate.Length(min=1, max=200), metadata=_doc(description))
         for name, (description, _condition) in kind.filters.items()
     }
-    args["q"] = fields.String(
-        validate=validate.Length(min=1, max=500),
-        metadata=_doc("Full-text search; the best matches come first unless `sort` says otherwise.", "PD-1"),
-    )
+    if kind.searchable:
+        args["q"] = fields.String(
+            validate=validate.Length(min=1, max=500),
+            metadata=_doc(
+                "Full-text search; the best matches come first unless `sort` says otherwise.", "PD-1"
+            ),
+        )
     args["status"] = fields.String(
         validate=validate.OneOf(["published", "draft", "archived", "any"]),
         metadata=_doc(

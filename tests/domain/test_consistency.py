@@ -33,6 +33,15 @@ def test_the_seeded_and_edited_content_is_consistent(app, client, editor):
     assert _check(app) == (0, "consistent: every item's versions, revisions and search index agree\n")
 
 
+def test_edited_and_restored_sources_are_consistent_and_not_indexed(app, client, editor):
+    url = "/api/v1/sources/immunotherapy-key-points"
+    etag = client.get(url, headers=editor).headers["ETag"]
+    changed = client.patch(url, json={"published_on": "2024-02-29"}, headers=editor | {"If-Match": etag})
+    assert changed.status_code == 200
+    client.post(f"{url}/revisions/1/restore", headers=editor | {"If-Match": changed.headers["ETag"]})
+    assert _check(app) == (0, "consistent: every item's versions, revisions and search index agree\n")
+
+
 @pytest.mark.parametrize(
     ("damage", "found"),
     [

@@ -71,7 +71,13 @@ def test_items_cost_the_same_however_many_links_they_have(client, count_statemen
 
 
 @pytest.mark.parametrize(
-    "url", ["/api/v1/therapies", "/api/v1/therapies/checkpoint-inhibitors", "/api/v1/search?q=PD-1"]
+    "url",
+    [
+        "/api/v1/therapies",
+        "/api/v1/therapies/checkpoint-inhibitors",
+        "/api/v1/sources/immunotherapy-use",
+        "/api/v1/search?q=PD-1",
+    ],
 )
 def test_a_304_costs_one_statement(client, count_statements, url):
     etag = client.get(url).headers["ETag"]

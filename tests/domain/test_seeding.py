@@ -4,6 +4,7 @@ import hashlib
 import os
 import shutil
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import yaml
 
 from service.domain.db import db
 from service.domain.editing import update_item
-from service.domain.models import ContentItem, Revision, Therapy
+from service.domain.models import ContentItem, Revision, Source, Therapy
 from service.domain.seeding import SeedError, load_seed
 from service.settings import PROJECT_ROOT
 from service.web.schemas import CREATE_SCHEMAS
@@ -168,7 +169,8 @@ def test_seeding_again_changes_nothing(app_context):
     before = _counts()
     report = load_seed(SEED_DIR, CREATE_SCHEMAS)
     assert report.created == report.updated == report.kept == []
-    assert len(report.unchanged) == 5 + db.session.scalar(sa.select(sa.func.count(ContentItem.id)))
+    # The five sources are content items too.
+    assert len(report.unchanged) == db.session.scalar(sa.select(sa.func.count(ContentItem.id)))
     assert _counts() == before
 
 
@@ -231,3 +233,39 @@ def test_sources_have_real_titles_and_say_nothing_they_do_not_reveal(client):
         # No document names its address, publisher, author or dates: unknown, not invented.
         for field in ("url", "publisher", "author", "published_on", "retrieved_on"):
             assert field in source and source[field] is None, (source["slug"], field)
+
+
+def test_seed_updates_its_own_sources_and_leaves_editors_changes_alone(app_context, tmp_path):
+    seed_dir = tmp_path / "seed"
+    shutil.copytree(SEED_DIR, seed_dir)
+    entries = yaml.safe_load((seed_dir / "sources.yaml").read_text())
+    for entry in entries:
+        entry["title"] += " (revised)"
+        entry["published_on"] = date(2020, 5, 1)
+    (seed_dir / "sources.yaml").write_text(yaml.safe_dump(entries, allow_unicode=True))
+    edited = db.session.scalar(sa.select(Source).filter_by(slug="immunotherapy-use"))
+    update_item(edited, {"title": "An editor's title"}, author="editor-ann", note="Retitled.")
+
+    report = load_seed(seed_dir, CREATE_SCHEMAS)
+
+    assert report.kept == ["source immunotherapy-use"]
+    assert len(report.updated) == 4 and "source immunotherapy-key-points" in report.updated
+    db.session.expire_all()
+    sources = {source.slug: source for source in db.session.scalars(sa.select(Source))}
+    assert sources["immunotherapy-use"].title == "An editor's title"
+    assert sources["immunotherapy-key-points"].title.endswith("(revised)")
+    assert sources["immunotherapy-key-points"].published_on == date(2020, 5, 1)
+    again = load_seed(seed_dir, CREATE_SCHEMAS)
+    assert again.updated == again.created == [] and again.kept == ["source immunotherapy-use"]
+
+
+def test_seed_refuses_a_source_whose_text_changed(app, tmp_path):
+    seed_dir = tmp_path / "seed"
+    shutil.copytree(SEED_DIR, seed_dir)
+    entry = yaml.safe_load((seed_dir / "sources.yaml").read_text())[2]
+    document = seed_dir / "documents" / entry["file"]
+    document.write_text(document.read_text() + "\nA sentence added to the document.\n")
+    with app.app_context(), pytest.raises(SeedError) as error:
+        load_seed(seed_dir, CREATE_SCHEMAS)
+    assert f"source {entry['slug']}" in str(error.value)
+    assert "never changes" in str(error.value) and "new source" in str(error.value)

@@ -22,7 +22,27 @@ EXCLUDED_CHECKS = {
     # A write without If-Match is a 428 Precondition Required (RFC 6585, and the v1 contract), a
     # status this check does not count among the refusals it expects.
     "missing_required_header",
+    # DELETE archives (the v1 contract): the public gets 404, but an editor's token still reads the
+    # archived item, to restore or publish it again.
+    "use_after_free",
 }
+# The refusals of invalid data the check expects (schemathesis's own list), and 413: a body over
+# 1 MiB (an over-long text of escaped characters makes one) is refused before it is read.
+NEGATIVE_DATA_STATUSES = [
+    "400",
+    "401",
+    "403",
+    "404",
+    "405",
+    "406",
+    "409",
+    "413",
+    "415",
+    "422",
+    "428",
+    "429",
+    "5xx",
+]
 
 
 @pytest.fixture
@@ -39,8 +59,12 @@ def served(backend):
 @pytest.mark.parametrize("reader", ["anonymous", "editor"])
 def test_every_operation_answers_as_its_spec_says(served, reader, tmp_path):
     base, editor = served
+    config = tmp_path / "schemathesis.toml"
+    statuses = ", ".join(f'"{status}"' for status in NEGATIVE_DATA_STATUSES)
+    config.write_text(f"[checks.negative_data_rejection]\nexpected-statuses = [{statuses}]\n")
     command = [
         str(Path(sys.executable).parent / "st"),
+        f"--config-file={config}",
         "run",
         f"{base}/api/v1/openapi.json",
         "--phases=examples,coverage,fuzzing,stateful",

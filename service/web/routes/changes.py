@@ -37,7 +37,13 @@ class ChangesArgsSchema(ma.Schema):
 
 
 class ChangeSchema(ma.Schema):
-    type = fields.String(metadata={"description": "The content type.", "example": "therapy"})
+    type = fields.String(
+        metadata={
+            "description": "The content type: therapy, mechanism, indication, faq or source. An open "
+            "list: clients must tolerate new values (and may skip changes of a type they do not mirror).",
+            "example": "therapy",
+        }
+    )
     slug = fields.String(
         metadata={
             "description": "The item's slug after this change; for an item withdrawn from "

@@ -1,4 +1,5 @@
-"""Routes of the four content types, made once from their descriptions in service.domain.content.
+"""Routes of the content types and of the sources they cite, made once from their descriptions in
+service.domain.content.
 
 Views parse (schemas), call one function of the editing path or of the queries, and return.
 """
@@ -56,6 +57,7 @@ DESCRIPTIONS = {
     "mechanism": "How therapies act on the immune system.",
     "indication": "Diseases and conditions immunotherapy is used or studied for.",
     "faq": "Questions and their answers.",
+    "source": "The source documents, with the text that every quote is checked against.",
 }
 
 
@@ -165,10 +167,12 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
             return represented(item, media_type), validator_headers(state, suffix) | VARY_ACCEPT
 
         patch = write_view(update_item, UPDATE_SCHEMAS[kind.type], docs["patch"])
-        put = write_view(replace_item, CREATE_SCHEMAS[kind.type], docs["put"])
+        if kind.replaceable:
+            put = write_view(replace_item, CREATE_SCHEMAS[kind.type], docs["put"])
 
         @described(*docs["delete"])
-        @documented(404, 412, 428, 503)
+        # A source that items cite is not archived (409).
+        @documented(404, 412, 428, 503, *((409,) if kind.cited else ()))
         @require_role("editor")
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
         def delete(self, slug):
@@ -224,17 +228,20 @@ def _any_item(kind: ContentKind, slug: str) -> ContentItem:
 def _docs(kind: ContentKind) -> dict[str, tuple[str, str]]:
     """Summaries and descriptions for the OpenAPI spec, worded for this content type."""
     a, plural = kind.type, kind.collection
+    listed = (
+        f"A page of {plural}, narrowed by the filters given. An unknown filter value finds "
+        "nothing; `q` searches the text and orders by relevance."
+        if kind.searchable
+        else f"A page of {plural}, each with how many citations of published items quote it."
+    )
+    set_by_slug = " Links and citations are set by slug." if kind.cites else ""
+    never_changes = f" {_fixed(kind)} never change: sending them is a 422." if kind.fixed_fields else ""
     return {
-        "list": (
-            f"List {plural}",
-            f"A page of {plural}, narrowed by the filters given. An unknown filter value finds "
-            "nothing; `q` searches the text and orders by relevance. Editors may ask for "
-            "`status=draft|archived|any`.",
-        ),
+        "list": (f"List {plural}", f"{listed} Editors may ask for `status=draft|archived|any`."),
         "create": (
             f"Create a {a}",
-            f"A new {a} is a draft unless `status` says `published`. Links and citations are set "
-            "by slug; answers 201 with `Location` and the `ETag` to send as `If-Match` next time.",
+            f"A new {a} is a draft unless `status` says `published`.{set_by_slug} Answers 201 with "
+            "`Location` and the `ETag` to send as `If-Match` next time.",
         ),
         "get": (
             f"Get one {a}",
@@ -243,8 +250,8 @@ def _docs(kind: ContentKind) -> dict[str, tuple[str, str]]:
         ),
         "patch": (
             f"Change a {a}",
-            "Changes the fields sent; lists sent replace the old ones. Needs `If-Match` with the "
-            "current ETag: 428 without it, 412 when someone changed the item first.",
+            f"Changes the fields sent; lists sent replace the old ones.{never_changes} Needs "
+            "`If-Match` with the current ETag: 428 without it, 412 when someone changed the item first.",
         ),
         "put": (
             f"Replace a {a}",
@@ -255,7 +262,8 @@ def _docs(kind: ContentKind) -> dict[str, tuple[str, str]]:
         "delete": (
             f"Archive a {a}",
             "Archives the item: it leaves public reads, nothing is erased. Needs `If-Match`. "
-            'Publish it again with a PATCH of `{"status": "published"}`.',
+            'Publish it again with a PATCH of `{"status": "published"}`.'
+            + (" A source that items cite stays published: 409, naming them." if kind.cited else ""),
         ),
         "revisions": (f"List a {a}'s revisions", "Every change, newest first: version, author, time, note."),
         "revision": (f"Get one revision of a {a}", "The item as it was at that version, in full."),
@@ -264,6 +272,10 @@ def _docs(kind: ContentKind) -> dict[str, tuple[str, str]]:
             "Makes that version current again, as a new version. Needs `If-Match`.",
         ),
     }
+
+
+def _fixed(kind: ContentKind) -> str:
+    return " and ".join(f"`{name}`" for name in kind.fixed_fields)
 
 
 def _defaults(kind: ContentKind) -> str:

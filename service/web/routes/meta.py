@@ -58,8 +58,7 @@ class Index(MethodView):
         The collections' URLs, the documentation's URLs, the API version, and the disclaimer that
         apps show with the content.
         """
-        names = [*(kind.collection for kind in KINDS.values()), "sources"]
-        collections = {name: collection_href(name) for name in names}
+        collections = {kind.collection: collection_href(kind.collection) for kind in KINDS.values()}
         return {
             "version": API_VERSION,
             "collections": collections,

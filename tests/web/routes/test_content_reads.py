@@ -25,8 +25,8 @@ FIELDS = {
     | NAMED_FIELDS
     | {"area", "immunotherapy_status", "therapies", "related_indications", "faqs"},
     "faqs": COMMON_FIELDS | {"question", "answer", "topics", "therapies", "indications", "position"},
-    "sources": {"slug", "title", "text", "checksum", "cited_by", "href"}
-    | {"url", "publisher", "author", "published_on", "retrieved_on"},
+    "sources": (COMMON_FIELDS - {"sources", "unsupported_claims"})
+    | {"title", "text", "checksum", "cited_by", "url", "publisher", "author", "published_on", "retrieved_on"},
 }
 
 
