@@ -14,6 +14,7 @@ from service.domain.content import KINDS, SEARCHABLE_KINDS, ContentKind
 from service.domain.db import db
 from service.domain.models import (
     STATUSES,
+    Citation,
     ContentItem,
     Faq,
     Revision,
@@ -154,9 +155,9 @@ def redirected_slug(kind: ContentKind, old_slug: str, *, statuses: Sequence[str]
 
 
 def item_versions(kind: ContentKind, slug: str, *, statuses: Sequence[str]) -> list[sa.Row]:
-    """(link, id, version, updated_at) of the item (link 0) and every item it links to (link 1)
-    that the reader may see: all an item's validator needs, in one statement. Empty when the reader
-    may not see the item."""
+    """(link, id, version, updated_at) of the item (link 0) and every item it links to or cites
+    (link 1) that the reader may see: all an item's validator needs, in one statement. Empty when
+    the reader may not see the item."""
     return db.session.execute(
         _versions_statement(kind.type), {"slug": slug, "statuses": list(statuses)}
     ).all()
@@ -186,6 +187,15 @@ def _versions_statement(kind_type: str) -> sa.CompoundSelect:
             sa.select(sa.literal(1).label("link"), linked.id, linked.version, linked.updated_at)
             .join(relationship.secondary, linked_column == linked.id)
             .where(own_column.in_(item), linked.status.in_(statuses))
+            .distinct()
+        )
+    if kind.cites:
+        # The sources it cites: its JSON-LD names them.
+        source = so.aliased(ContentItem)
+        parts.append(
+            sa.select(sa.literal(1).label("link"), source.id, source.version, source.updated_at)
+            .join(Citation, Citation.source_id == source.id)
+            .where(Citation.item_id.in_(item), source.status.in_(statuses))
             .distinct()
         )
     return sa.union_all(*parts)

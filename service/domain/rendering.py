@@ -1,7 +1,8 @@
 """Markdown to safe HTML: markdown-it-py renders, nh3 keeps only harmless tags and attributes.
 
 Footnote markers `[^id]` name the item's citations: each renders as a link to a footnote that
-quotes the cited passage and names its source.
+quotes the cited passage. The passage never changes (a source's text does not); its source's
+title may, so it is named by the citation in the item's `sources`, not in the HTML.
 """
 
 import re
@@ -41,11 +42,7 @@ def render_markdown(markdown: str, citations: Sequence[Citation] = (), *, anchor
     `anchor` prefixes the footnotes' ids, so that items shown on one page do not share them.
     """
     named = set(MARKER.findall(markdown))
-    definitions = [
-        f"[^{c.key}]: \u201c{_escaped(c.quote)}\u201d \u2014 *{_escaped(c.source.title)}*"
-        for c in citations
-        if c.key in named
-    ]
+    definitions = [f"[^{c.key}]: \u201c{_escaped(c.quote)}\u201d" for c in citations if c.key in named]
     source = "\n\n".join([markdown, *definitions]) if definitions else markdown
     html = _markdown.render(source, {"docId": anchor} if anchor else None)
     return nh3.clean(

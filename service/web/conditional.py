@@ -89,7 +89,11 @@ class ItemState:
         """From an item in hand with its links loaded for an editor (every status), as a reader
         shown the links of these statuses sees it: no statement."""
         rows = [(0, item.id, item.version, item.updated_at)]
-        for name in kind_of(item).shown_relationships:
+        kind = kind_of(item)
+        if kind.cites:
+            sources = {citation.source for citation in item.citations}
+            rows += [(1, s.id, s.version, s.updated_at) for s in sources if s.status in statuses]
+        for name in kind.shown_relationships:
             rows += [
                 (1, linked.id, linked.version, linked.updated_at)
                 for linked in getattr(item, name)

@@ -211,3 +211,16 @@ def test_drafts_and_archived_items_stay_hidden_and_errors_stay_problem_json(app,
     # An editor sees the draft, which was never published.
     draft = client.get("/api/v1/therapies/draft-therapy", headers=editor | LD).json
     assert draft["name"] == "Draft therapy" and "datePublished" not in draft
+
+
+def test_an_item_revalidates_when_a_source_it_cites_is_retitled(client, editor):
+    url = "/api/v1/therapies/cytokines"
+    before = client.get(url, headers=LD)
+    source_slug = client.get(url).json["sources"][0]["source"]
+    source_url = f"/api/v1/sources/{source_slug}"
+    etag = client.get(source_url).headers["ETag"]
+    retitled = client.patch(source_url, json={"title": "A new title"}, headers=editor | {"If-Match": etag})
+    assert retitled.status_code == 200
+    after = client.get(url, headers=LD | {"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200
+    assert "A new title" in [work["name"] for work in after.json["citation"]]
