@@ -100,7 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from service.domain.content import KINDS
     from service.web.api import api
     from service.web.openapi import register_components
-    from service.web.routes import changes, docs, meta, search, tokens
+    from service.web.routes import changes, docs, meta, reviews, search, tokens
     from service.web.routes.content import content_blueprint
 
     register_components(api)
@@ -110,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     api.register_blueprint(search.blp)
     api.register_blueprint(changes.blp)
     api.register_blueprint(tokens.blp)
+    api.register_blueprint(reviews.blp)
     # The pages themselves stay out of the spec they show.
     app.register_blueprint(docs.blp)
 

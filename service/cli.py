@@ -71,18 +71,21 @@ def tokens_command() -> None:
 
 
 @tokens_command.command("create")
-@click.option("--name", required=True, help="Who holds the token; revisions name it as their author.")
-@click.option("--role", required=True, type=click.Choice(ROLES), help="editor or admin.")
+@click.option("--name", required=True, help="The token's name; revisions name it as their author.")
+@click.option("--role", required=True, type=click.Choice(ROLES), help="viewer, editor, reviewer or admin.")
+@click.option("--person", help="The person who holds it (default: the token's name); one may hold several.")
 @click.option("--expires-in-days", type=click.IntRange(min=1), help="Days until it expires (default: never).")
 @with_appcontext
-def create_token_command(name: str, role: str, expires_in_days: int | None) -> None:
+def create_token_command(name: str, role: str, person: str | None, expires_in_days: int | None) -> None:
     """Make a token; the secret is printed alone on the last line, and only its hash is kept."""
     try:
-        token, secret = create_token(name, role, expires_in_days=expires_in_days)
+        token, secret = create_token(name, role, person=person, expires_in_days=expires_in_days)
     except TokenError as error:
         raise click.ClickException(str(error)) from None
     expiry = token.expires_at.isoformat() if token.expires_at else "never"
-    click.echo(f"Created {role} token {name!r} (expires: {expiry}). It is shown once:", err=True)
+    click.echo(
+        f"Created {role} token {name!r} for {token.person!r} (expires: {expiry}). It is shown once:", err=True
+    )
     click.echo(secret)
 
 
@@ -93,7 +96,7 @@ def list_tokens_command() -> None:
     for token in list_tokens():
         state = "active" if is_active(token) else ("revoked" if token.revoked_at else "expired")
         expiry = token.expires_at.isoformat() if token.expires_at else "never"
-        click.echo(f"{token.name}\t{token.role}\t{state}\texpires {expiry}")
+        click.echo(f"{token.name}\t{token.person}\t{token.role}\t{state}\texpires {expiry}")
 
 
 @tokens_command.command("revoke")

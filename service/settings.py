@@ -31,6 +31,8 @@ class Settings:
     ratelimit_auth_failures: str = "10/minute"
     # How many proxies in front set X-Forwarded-For: the client address is read past them.
     trusted_proxies: int = 0
+    # How long a review holds: a published item is due to be reviewed again this many months on.
+    review_interval_months: int = 12
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -51,6 +53,7 @@ class Settings:
             ratelimit_writes=_limit(env, "RATELIMIT_WRITES", defaults.ratelimit_writes),
             ratelimit_auth_failures=_limit(env, "RATELIMIT_AUTH_FAILURES", defaults.ratelimit_auth_failures),
             trusted_proxies=_int(env, "TRUSTED_PROXIES", defaults.trusted_proxies),
+            review_interval_months=_int(env, "REVIEW_INTERVAL_MONTHS", defaults.review_interval_months),
         )
 
     @property

@@ -1,7 +1,7 @@
 """`flask check`: the invariants every write keeps, verified over the whole database.
 
-For every content item: its revisions are versions 1 to its current version, none missing; the
-newest revision's snapshot is the item as it stands (but for its links, which a write to the item
+For every content item: its revisions are versions 1 to its newest, none missing (versions newer
+than the item's own wait for review); the revision of its own version is the item as it stands (but for its links, which a write to the item
 at their other end changes too, and records there, and for fields added since it was written);
 the search index holds exactly its current text, or for a kind that is not searched, nothing. A
 write that was cut off (a killed worker, a lost connection) must leave all of these true, since
@@ -34,7 +34,8 @@ def check_consistency() -> list[str]:
         seen.add(item.id)
         name = f"{item.type} {item.slug!r}"
         found = revisions.get(item.id)
-        if found != (item.version, 1, item.version):
+        # Versions 1 to the newest, none missing: the item's own, then any waiting for review.
+        if found is None or found[1:] != (1, found[0]) or found[0] < item.version:
             problems.append(f"{name}: version {item.version}, but revisions (count, first, last) {found}")
         if newest is None or _recorded(newest.snapshot, kind) != _recorded(
             snapshot(item), kind, newest.snapshot

@@ -44,9 +44,11 @@ def create_item(
     data: dict[str, Any],
     *,
     author: str,
+    person: str | None = None,
     note: str | None = None,
     commit: bool = True,
     check_claims: bool = True,
+    reviewed_by: str | None = None,
 ) -> ContentItem:
     """Create an item.
 
@@ -67,8 +69,9 @@ def create_item(
         last = db.session.scalar(sa.select(sa.func.max(kind.model.position)))
         data["position"] = (last or 0) + 1
     _apply(item, kind, data)
+    _reviewed(item, reviewed_by)
     db.session.add(item)
-    return _save(item, "created", author, note, commit=commit, check_claims=check_claims)
+    return _save(item, "created", author, person, note, commit=commit, check_claims=check_claims)
 
 
 def update_item(
@@ -76,11 +79,15 @@ def update_item(
     changes: dict[str, Any],
     *,
     author: str,
+    person: str | None = None,
     note: str | None = None,
     action: str | None = None,
     commit: bool = True,
     check_claims: bool = True,
+    reviewed_by: str | None = None,
 ) -> ContentItem:
+    """Change the item itself: what the public sees when it is published. Editors' changes to a
+    published item wait for review instead (service.domain.review.propose_change)."""
     kind = kind_of(item)
     if fixed := [name for name in kind.fixed_fields if name in changes]:
         raise InvalidContent(kind.fixed_because, {name: [kind.fixed_because] for name in fixed})
@@ -90,36 +97,40 @@ def update_item(
         _refuse_if_cited(item)
     before = item.status
     _apply(item, kind, changes)
+    _reviewed(item, reviewed_by)
     if action is None:
         # Publishing and archiving are named apart, so that mirrors of the content can act on them.
         action = item.status if item.status != before and item.status != "draft" else "updated"
-    return _save(item, action, author, note, commit=commit, check_claims=check_claims)
+    return _save(item, action, author, person, note, commit=commit, check_claims=check_claims)
 
 
-def replace_item(
-    item: ContentItem, content: dict[str, Any], *, author: str, note: str | None = None
+def _reviewed(item: ContentItem, person: str | None) -> None:
+    """`person` reviewed this version (an approval, a re-confirmation, the seed)."""
+    if person is not None:
+        item.reviewed_at, item.reviewed_by = utcnow(), person
+
+
+def replacement(item: ContentItem, content: dict[str, Any]) -> dict[str, Any]:
+    """A replacement's changes: the content sent, and every optional content field left out back to
+    its default (no body, no examples, no links, no citations). Status and slug stay unless sent."""
+    return copy.deepcopy(kind_of(item).defaults) | content
+
+
+def archive_item(
+    item: ContentItem, *, author: str, person: str | None = None, note: str | None = None
 ) -> ContentItem:
-    """A replacement: the content sent, and every optional content field left out back to its
-    default (no body, no examples, no links, no citations). Status and slug stay unless sent."""
-    defaults = copy.deepcopy(kind_of(item).defaults)
-    return update_item(item, defaults | content, author=author, note=note)
-
-
-def archive_item(item: ContentItem, *, author: str, note: str | None = None) -> ContentItem:
-    return update_item(item, {"status": "archived"}, author=author, note=note, action="archived")
-
-
-def restore_revision(item: ContentItem, version: int, *, author: str, note: str | None = None) -> ContentItem:
-    revision = db.session.scalar(sa.select(Revision).filter_by(item_id=item.id, version=version))
-    if revision is None:
-        raise InvalidContent(f"This {item.type} has no version {version}.")
     return update_item(
-        item,
-        revision.snapshot,
-        author=author,
-        note=note or f"Restored version {version}.",
-        action="restored",
+        item, {"status": "archived"}, author=author, person=person, note=note, action="archived"
     )
+
+
+def latest_version(item: ContentItem) -> int:
+    """The newest version of the item: its own, or a newer one waiting for review."""
+    with db.session.no_autoflush:
+        newest = db.session.scalar(
+            sa.select(sa.func.max(Revision.version)).where(Revision.item_id == item.id)
+        )
+    return max(newest or 0, item.version or 0)
 
 
 def check_published(items: list[ContentItem]) -> dict[str, dict[str, list[str]]]:
@@ -301,6 +312,7 @@ def _save(
     item: ContentItem,
     action: str,
     author: str,
+    person: str | None,
     note: str | None,
     *,
     commit: bool = True,
@@ -308,6 +320,8 @@ def _save(
 ) -> ContentItem:
     session = db.session
     item.updated_at = utcnow()
+    # After every version so far, pending ones included: the UPDATE checks the version it read.
+    item.version = 1 if item.id is None else latest_version(item) + 1
     try:
         session.flush()
     except StaleDataError:
@@ -336,6 +350,7 @@ def _save(
             slug=item.slug,
             snapshot=snapshot(item),
             author=author,
+            person=person or author,
             note=note,
         )
     )

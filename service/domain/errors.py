@@ -20,6 +20,12 @@ class InvalidContent(ContentError):
     status = 422
 
 
+class NotAllowed(ContentError):
+    """A step the rules keep from this person: approving one's own change."""
+
+    status = 403
+
+
 class ContentConflict(ContentError):
     status = 409
 

@@ -15,12 +15,15 @@ from sqlalchemy import orm as so
 from service.domain.db import db
 
 CONTENT_TYPES = ("therapy", "mechanism", "indication", "faq", "source")
-STATUSES = ("draft", "published", "archived")
+# draft -> in_review -> published, by a second person's approval; archived withdraws.
+STATUSES = ("draft", "in_review", "published", "archived")
 AREAS = ("cancer", "autoimmune", "allergy", "infection", "other")
 # What the sources say of immunotherapy for a condition: approved to treat it; used to treat it,
 # with no approval stated; used to prevent it (HPV vaccines); still being explored.
 IMMUNOTHERAPY_STATUSES = ("approved", "used", "prevention", "investigational")
-ROLES = ("editor", "admin")
+# Each role may do all that the ones before it may: viewer reads previews; editor drafts, submits
+# and archives; reviewer also approves, rejects and re-confirms; admin also manages tokens.
+ROLES = ("viewer", "editor", "reviewer", "admin")
 
 
 def utcnow() -> datetime:
@@ -113,6 +116,10 @@ class ContentItem(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     published_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # The last review of the public version: when and by whom (a person) it was approved or
+    # re-confirmed.
+    reviewed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    reviewed_by: so.Mapped[str | None] = so.mapped_column(sa.String(120))
     # What the item's citations did not back when it last changed ({"claim", "problem"} each);
     # always empty on a published version, since publishing refuses anything unsupported.
     unsupported_claims: so.Mapped[list[dict[str, str]]] = so.mapped_column(sa.JSON, default=list)
@@ -122,8 +129,14 @@ class ContentItem(db.Model):
     )
 
     # `version` guards every UPDATE (WHERE version = :loaded), so two writers that both passed
-    # the If-Match check cannot both commit.
-    __mapper_args__ = {"polymorphic_on": "type", "version_id_col": version}
+    # the If-Match check cannot both commit. The editing path sets it: a published item's row
+    # keeps its public version while newer, pending versions wait in its revisions.
+    __mapper_args__ = {"polymorphic_on": "type", "version_id_col": version, "version_id_generator": False}
+
+    @property
+    def review_record(self) -> "ContentItem":
+        """What its `review` is read from: its reviewed_at and reviewed_by."""
+        return self
 
     @property
     def title(self) -> str:
@@ -344,6 +357,8 @@ class Revision(db.Model):
     slug: so.Mapped[str] = so.mapped_column(sa.String(120))
     snapshot: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
     author: so.Mapped[str] = so.mapped_column(sa.String(120))
+    # The person behind the author's token: whom four eyes compare.
+    person: so.Mapped[str] = so.mapped_column(sa.String(120))
     note: so.Mapped[str | None] = so.mapped_column(sa.Text)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
@@ -360,6 +375,8 @@ class ApiToken(db.Model):
     name: so.Mapped[str] = so.mapped_column(sa.String(120), unique=True)
     role: so.Mapped[str] = so.mapped_column(sa.String(20))
     token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    # Who holds it: four eyes compare people, and one person may hold several tokens.
+    person: so.Mapped[str] = so.mapped_column(sa.String(120), index=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     expires_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

@@ -224,7 +224,9 @@ def changes_since(cursor: int, limit: int) -> tuple[list[tuple[Revision, str]], 
     query = (
         sa.select(Revision, public_slug)
         .join(ContentItem, ContentItem.id == Revision.item_id)
-        .where(Revision.id > cursor, public_slug.is_not(None))
+        # A version waiting for review (draft, in review) is not public: only what is published or
+        # withdrawn reaches mirrors.
+        .where(Revision.id > cursor, public_slug.is_not(None), Revision.status.in_(("published", "archived")))
         .order_by(Revision.id)
         .limit(limit + 1)
         .options(so.contains_eager(Revision.item))

@@ -128,7 +128,7 @@ def _load_item(
         if link_field in data:
             data[link_field] = sorted(data[link_field])
     item = db.session.scalar(sa.select(kind.model).filter_by(slug=data["slug"]))
-    batch = {"author": SEED_AUTHOR, "commit": False, "check_claims": False}
+    batch = {"author": SEED_AUTHOR, "commit": False, "check_claims": False, "reviewed_by": SEED_AUTHOR}
     try:
         if item is None:
             item = create_item(kind, data, note="Seeded.", **batch)

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from service.domain.db import db
-from service.domain.models import ApiToken, utcnow
+from service.domain.models import ROLES, ApiToken, utcnow
 
 # Letters, digits and . _ @ -: a name is shown in logs and revisions, and must not forge either.
 TOKEN_NAME_PATTERN = r"^[A-Za-z0-9._@-]{1,120}$"
-# What each role may do, by the least role a route needs.
-ROLE_RANK = {"editor": 1, "admin": 2}
+# What each role may do, by the least role a route needs: each may do all the ones before it may.
+ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
 
 
 class TokenError(Exception):
@@ -25,17 +25,24 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(name: str, role: str, *, expires_in_days: int | None = None) -> tuple[ApiToken, str]:
-    """Make a token; the secret is returned once and only its hash is kept."""
+def create_token(
+    name: str, role: str, *, person: str | None = None, expires_in_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Make a token for a person (the token's name when not given); the secret is returned once
+    and only its hash is kept."""
     if role not in ROLE_RANK:
         raise TokenError(f"The role must be one of {', '.join(ROLE_RANK)}.")
     if re.fullmatch(TOKEN_NAME_PATTERN, name) is None:
         raise TokenError("A token's name is 1 to 120 letters, digits and . _ @ -")
+    if person is not None and re.fullmatch(TOKEN_NAME_PATTERN, person) is None:
+        raise TokenError("A person's name is 1 to 120 letters, digits and . _ @ -")
     if db.session.scalar(sa.select(ApiToken.id).filter_by(name=name)) is not None:
         raise TokenError(f"A token named {name!r} already exists.")
     secret = secrets.token_urlsafe(32)
     expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
-    token = ApiToken(name=name, role=role, token_hash=hash_token(secret), expires_at=expires_at)
+    token = ApiToken(
+        name=name, role=role, person=person or name, token_hash=hash_token(secret), expires_at=expires_at
+    )
     db.session.add(token)
     db.session.commit()
     return token, secret

@@ -16,7 +16,7 @@ from flask_smorest import abort
 from werkzeug.datastructures import Headers
 from werkzeug.http import http_date, parse_set_header
 
-from service.domain import queries
+from service.domain import queries, review
 from service.domain.content import ContentKind, kind_of
 from service.domain.db import db
 from service.domain.generation import read_generation
@@ -126,17 +126,29 @@ def validator_headers(state: ItemState, suffix: str = "") -> dict[str, str]:
     return {"ETag": f'"{etag}"', "Last-Modified": http_date(state.last_modified)}
 
 
+def latest_etag(item: ContentItem, version: int) -> str:
+    """The ETag of an item's latest version (`?preview=true`): what If-Match takes for a change."""
+    return ItemState.of(item, queries.ALL_STATUSES).etag(f"latest-{version}")
+
+
 def check_if_match(item: ContentItem) -> None:
-    """A write's precondition: 428 without If-Match, 412 when it names no current representation
-    of the item. Either representation's ETag will do, the public one or an editor's."""
+    """A write's precondition: 428 without If-Match, 412 when it names no representation of the
+    item's latest version: its preview's ETag, or, while no change waits for review, the public
+    one's or an editor's."""
     if not request.headers.get("If-Match"):
         abort(428, message="Send the item's ETag in If-Match, so that no one else's change is overwritten.")
-    current = (
-        ItemState.of(item, queries.PUBLIC).etag("public"),
-        ItemState.of(item, queries.ALL_STATUSES).etag("editor"),
-    )
+    pending = review.pending_revision(item)
+    current = [latest_etag(item, pending.version if pending is not None else item.version)]
+    if pending is None:
+        current += [
+            ItemState.of(item, queries.PUBLIC).etag("public"),
+            ItemState.of(item, queries.ALL_STATUSES).etag("editor"),
+        ]
     if not any(request.if_match.contains(etag) for etag in current):
-        abort(412, message="The item has changed since you read it: fetch it again and redo the change.")
+        message = (
+            "The item has changed since you read it: fetch it again (?preview=true) and redo the change."
+        )
+        abort(412, message=message)
 
 
 def register_caching_headers(app: Flask) -> None:

@@ -3,10 +3,12 @@
 import copy
 
 import marshmallow as ma
+from flask import current_app
 from marshmallow import fields, validate
 
 from service.domain.content import KINDS, SEARCHABLE_KINDS, ContentKind, numbered_citations
 from service.domain.models import AREAS, IMMUNOTHERAPY_STATUSES, STATUSES
+from service.domain.review import next_review_due
 from service.web.paging import PageArgsSchema
 from service.web.paths import collection_href, content_href
 
@@ -95,10 +97,45 @@ class MarkdownSchema(ma.Schema):
     html = fields.String(metadata=_doc("The Markdown rendered to sanitized HTML."))
 
 
+def _date_or_null(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+class ReviewSchema(ma.Schema):
+    """When the public version was last reviewed, by whom, and when it is due again."""
+
+    last_reviewed_on = fields.Function(
+        lambda item: _date_or_null(item.reviewed_at and item.reviewed_at.date()),
+        metadata=_doc("The day of the last review (an approval or a re-confirmation); null if none.")
+        | {"type": ["string", "null"], "format": "date"},
+    )
+    reviewed_by = fields.String(
+        allow_none=True, metadata=_doc("The person who reviewed it, or `seed`.", "ann")
+    )
+    next_review_due = fields.Function(
+        lambda item: _date_or_null(
+            next_review_due(item.reviewed_at, current_app.config["SETTINGS"].review_interval_months)
+        ),
+        metadata=_doc("The day it is due to be reviewed again; null if it never was.")
+        | {"type": ["string", "null"], "format": "date"},
+    )
+
+
 class ContentItemSchema(ma.Schema):
     slug = fields.String(metadata=_doc("The item's id in URLs.", "checkpoint-inhibitors"))
-    status = fields.String(metadata=_doc("Publication status.", "published"))
+    status = fields.String(
+        metadata=_doc(
+            "draft, in_review, published or archived; with `?preview=true`, the latest version's.",
+            "published",
+        )
+    )
     version = fields.Integer(metadata=_doc("1 at creation, +1 on every change.", 1))
+    published_version = fields.Function(
+        lambda item: getattr(item, "public_version", item.version if item.status == "published" else None),
+        metadata=_doc("The version the public sees; null while none is published.", 1)
+        | {"type": ["integer", "null"]},
+    )
+    review = fields.Nested(ReviewSchema, attribute="review_record", metadata=_doc("Its review dates."))
     created_at = fields.DateTime(metadata=_doc("When the item was created (ISO 8601, UTC)."))
     updated_at = fields.DateTime(metadata=_doc("When the item last changed (ISO 8601, UTC)."))
     published_at = fields.DateTime(
@@ -297,8 +334,11 @@ class ContentWriteSchema(ma.Schema):
         metadata=_doc("Made from the name when left out; changing it keeps the old one as a redirect.")
     )
     status = fields.String(
-        validate=validate.OneOf(STATUSES),
-        metadata=_doc("draft (the default on creation), published or archived."),
+        validate=validate.OneOf(("draft", "archived")),
+        metadata=_doc(
+            "draft (the default on creation) or archived (withdrawn at once). Publishing is a "
+            "reviewer's approval (POST {item}/approve): `published` here is a 403."
+        ),
     )
     sources = CitationList(metadata=_doc("Citations; replaces the list."))
     change_note = fields.String(
@@ -456,6 +496,16 @@ assert set(CREATE_SCHEMAS) == set(READ_SCHEMAS) == set(KINDS)
 # --- Query arguments -----------------------------------------------------------------------------
 
 
+class PreviewArgsSchema(ma.Schema):
+    preview = fields.Boolean(
+        metadata=_doc(
+            "With a token: the latest version, a change waiting for review included, and the ETag "
+            "that If-Match takes. Default false: the published version.",
+            True,
+        )
+    )
+
+
 class SearchArgsSchema(PageArgsSchema):
     q = fields.String(
         required=True,
@@ -486,9 +536,10 @@ def query_schema(kind: ContentKind) -> type[ma.Schema]:
             ),
         )
     args["status"] = fields.String(
-        validate=validate.OneOf(["published", "draft", "archived", "any"]),
+        validate=validate.OneOf([*STATUSES, "any"]),
         metadata=_doc(
-            "Editors only (with a token): list drafts, archived items or any status. Default published."
+            "With a token only: list drafts, items in review, archived items or any status. Default "
+            "published."
         ),
     )
     args["sort"] = fields.String(

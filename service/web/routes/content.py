@@ -6,21 +6,25 @@ Views parse (schemas), call one function of the editing path or of the queries, 
 
 import json
 from collections.abc import Sequence
+from functools import wraps
 
-from flask import redirect, request
+from flask import current_app, redirect, request
 from flask.views import MethodView
 from flask_smorest import abort
 
-from service.domain import queries
+from service.domain import queries, review
 from service.domain.content import ContentKind
-from service.domain.editing import archive_item, create_item, replace_item, restore_revision, update_item
+from service.domain.db import db
+from service.domain.editing import archive_item, create_item
 from service.domain.models import ContentItem
+from service.domain.review import Writer
 from service.web.auth import current_token, require_role
 from service.web.blueprint import Blueprint
 from service.web.conditional import (
     ItemState,
     check_if_match,
     current_generation,
+    latest_etag,
     list_etag,
     not_modified,
     reader_scope,
@@ -48,6 +52,7 @@ from service.web.schemas import (
     QUERY_SCHEMAS,
     READ_SCHEMAS,
     UPDATE_SCHEMAS,
+    PreviewArgsSchema,
     RevisionDetailSchema,
     RevisionSchema,
 )
@@ -77,12 +82,46 @@ def change_note(data: dict) -> str | None:
     return note
 
 
-def written(kind: ContentKind, item: ContentItem, status: int = 200) -> tuple:
-    """The item as written, with the ETag to send as If-Match next time (from the item in hand)."""
-    headers = validator_headers(ItemState.of(item, queries.ALL_STATUSES))
+def writer() -> Writer:
+    token = current_token()
+    return Writer(token.name, token.person)
+
+
+def latest(kind: ContentKind, item: ContentItem, status: int = 200) -> tuple:
+    """The item's latest version, as `?preview=true` shows it and as a write answers: a change
+    waiting for review, or the item itself; with the ETag to send as If-Match next time."""
+    pending = review.pending_revision(item)
+    version = pending.version if pending is not None else item.version
+    headers = {"ETag": f'"{latest_etag(item, version)}"'}
     if status == 201:
         headers["Location"] = item_href(kind, item.slug)
-    return item, status, headers
+    if pending is None:
+        return item, status, headers
+    public_version = item.version
+    staged = review.staged(item, pending)
+    staged.public_version = public_version
+    body = READ_SCHEMAS[kind.type]().dump(staged)
+    # The pending version was only read: nothing of it is ever written to the item.
+    db.session.rollback()
+    return current_app.json.response(body), status, headers
+
+
+def refuse_publishing(view):
+    """Publishing is a second person's approval: a write that says `published` is refused before
+    anything else is looked at."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        body = request.get_json(silent=True)
+        if isinstance(body, dict) and body.get("status") == "published":
+            abort(
+                403,
+                message="Publishing is an approval: submit the change (POST {item}/submit) for a "
+                "reviewer to approve (POST {item}/approve).",
+            )
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def item_for_write(kind: ContentKind, slug: str) -> ContentItem:
@@ -120,26 +159,43 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         @described(*docs["create"])
         @documented(400, 409, 413, 415, 503)
         @require_role("editor")
+        @refuse_publishing
         @blp.arguments(CREATE_SCHEMAS[kind.type])
         @blp.response(201, read_schema, headers=CREATED_HEADERS)
         def post(self, data):
             note = change_note(data)
-            item = create_item(kind, data, author=current_token().name, note=note)
-            return written(kind, item, 201)
+            who = writer()
+            item = create_item(kind, data, author=who.author, person=who.person, note=note)
+            return latest(kind, item, 201)
 
-    def write_view(write, body_schema, doc: tuple[str, str]):
-        """A change of the item by `write` (update_item, replace_item) with the body as sent."""
+    def write_view(body_schema, doc: tuple[str, str], *, replace: bool):
+        """A change of the item with the body as sent: a PATCH, or a PUT (`replace`)."""
 
         @described(*doc)
         @documented(400, 404, 409, 412, 413, 415, 428, 503)
         @require_role("editor")
+        @refuse_publishing
         @blp.arguments(body_schema)
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
         def view(self, data, slug):
             note = change_note(data)
-            return written(
-                kind, write(item_for_write(kind, slug), data, author=current_token().name, note=note)
+            item = review.propose_change(
+                item_for_write(kind, slug), data, writer(), note=note, replace=replace
             )
+            return latest(kind, item)
+
+        return view
+
+    def transition_view(step, role: str, doc: tuple[str, str], *refusals: int):
+        """A step of review (submit, approve, reject, re-confirm), guarded by If-Match."""
+
+        @described(*doc)
+        @documented(404, 409, 412, 428, 503, *refusals)
+        @require_role(role)
+        @blp.response(200, read_schema, headers=ITEM_HEADERS)
+        def view(self, slug):
+            item = item_for_write(kind, slug)
+            return latest(kind, step(item, writer(), note=change_note({})))
 
         return view
 
@@ -150,7 +206,12 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
         # Below `response`, so that the spec lists JSON first and takes this description.
         @blp.alt_response(200, **JSON_LD_RESPONSE, headers=ITEM_HEADERS)
-        def get(self, slug):
+        @blp.arguments(PreviewArgsSchema, location="query")
+        def get(self, args, slug):
+            if args.get("preview"):
+                if current_token() is None:
+                    abort(401, message="A preview shows what is not published yet: send a token.")
+                return latest(kind, _any_item(kind, slug))
             statuses = queries.ALL_STATUSES if current_token() is not None else queries.PUBLIC
             state = ItemState.read(kind, slug, statuses)
             if state is None:
@@ -166,9 +227,9 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
             item = queries.find_item(kind, slug, statuses=statuses)
             return represented(item, media_type), validator_headers(state, suffix) | VARY_ACCEPT
 
-        patch = write_view(update_item, UPDATE_SCHEMAS[kind.type], docs["patch"])
+        patch = write_view(UPDATE_SCHEMAS[kind.type], docs["patch"], replace=False)
         if kind.replaceable:
-            put = write_view(replace_item, CREATE_SCHEMAS[kind.type], docs["put"])
+            put = write_view(CREATE_SCHEMAS[kind.type], docs["put"], replace=True)
 
         @described(*docs["delete"])
         # A source that items cite is not archived (409).
@@ -177,8 +238,9 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
         def delete(self, slug):
             note = change_note({})
-            item = archive_item(item_for_write(kind, slug), author=current_token().name, note=note)
-            return written(kind, item)
+            who = writer()
+            item = archive_item(item_for_write(kind, slug), author=who.author, person=who.person, note=note)
+            return latest(kind, item)
 
     @blp.route("/<slug>/revisions")
     class Revisions(MethodView):
@@ -210,10 +272,22 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
         def post(self, slug, version):
             item = item_for_write(kind, slug)
-            if queries.find_revision(item, version) is None:
+            revision = queries.find_revision(item, version)
+            if revision is None:
                 abort(404, message=f"This {kind.type} has no version {version}.")
-            note = change_note({})
-            return written(kind, restore_revision(item, version, author=current_token().name, note=note))
+            note = change_note({}) or f"Restored version {version}."
+            restored = review.propose_change(item, revision.snapshot, writer(), note=note, action="restored")
+            return latest(kind, restored)
+
+    for step, role, refusals in (
+        (review.submit, "editor", ()),
+        (review.approve, "reviewer", (403, 422)),
+        (review.reject, "reviewer", (422,)),
+        (review.confirm, "reviewer", ()),
+    ):
+        path = "reviews" if step is review.confirm else step.__name__
+        view = transition_view(step, role, docs[path], *refusals)
+        blp.route(f"/<slug>/{path}")(type(f"{path.capitalize()}Step", (MethodView,), {"post": view}))
 
     return blp
 
@@ -269,7 +343,30 @@ def _docs(kind: ContentKind) -> dict[str, tuple[str, str]]:
         "revision": (f"Get one revision of a {a}", "The item as it was at that version, in full."),
         "restore": (
             f"Restore a revision of a {a}",
-            "Makes that version current again, as a new version. Needs `If-Match`.",
+            f"Makes that version the latest again, as a new version; of a published {a}, a change "
+            "waiting for review like any other. Needs `If-Match`.",
+        ),
+        "submit": (
+            f"Submit a {a} for review",
+            "The latest version, a draft, goes to review (`in_review`). Editors. Needs `If-Match` "
+            "with the latest version's ETag (as `?preview=true` returns it); 409 when it is not a draft.",
+        ),
+        "approve": (
+            f"Approve a {a}",
+            "Publishes the latest version, in review: reviewers. The claim rules are checked as on "
+            "any publish (422 naming each unsupported claim). 403 for a person who wrote any version "
+            "since the last published one (four eyes). Needs `If-Match`.",
+        ),
+        "reject": (
+            f"Reject a {a}",
+            "Sends the latest version, in review, back to draft: reviewers, with a note saying why "
+            "(`X-Change-Note`; 422 without one). Needs `If-Match`.",
+        ),
+        "reviews": (
+            f"Re-confirm a published {a}",
+            f"A reviewer re-confirms a published {a} that has no change waiting: a review with no "
+            "change of content, still a new version; it moves `review.next_review_due` on. Needs "
+            "`If-Match`.",
         ),
     }
 

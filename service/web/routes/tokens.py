@@ -20,12 +20,18 @@ from service.web.openapi import documented
 from service.web.paths import API_PREFIX
 from service.web.schemas import FullMatch
 
+ROLES_DESCRIPTION = (
+    "viewer (reads previews), editor (drafts, submits, archives), reviewer (also approves) or admin "
+    "(also manages tokens)."
+)
+
 blp = Blueprint("tokens", __name__, url_prefix=API_PREFIX, description="Bearer tokens and who holds them.")
 
 
 class TokenSchema(ma.Schema):
-    name = fields.String(metadata={"description": "Who holds the token; revisions name it as their author."})
-    role = fields.String(metadata={"description": "editor or admin.", "example": "editor"})
+    name = fields.String(metadata={"description": "The token's name; revisions name it as their author."})
+    person = fields.String(metadata={"description": "The person who holds it.", "example": "ann"})
+    role = fields.String(metadata={"description": ROLES_DESCRIPTION, "example": "editor"})
     created_at = fields.DateTime(metadata={"description": "When it was made."})
     expires_at = fields.DateTime(
         allow_none=True, metadata={"description": "When it stops working; null for never."}
@@ -49,7 +55,11 @@ class TokenCreateSchema(ma.Schema):
     role = fields.String(
         required=True,
         validate=validate.OneOf(ROLES),
-        metadata={"description": "editor or admin.", "example": "editor"},
+        metadata={"description": ROLES_DESCRIPTION, "example": "editor"},
+    )
+    person = fields.String(
+        validate=[validate.Length(min=1, max=120), FullMatch(TOKEN_NAME_PATTERN)],
+        metadata={"description": "The person who holds it; the token's name if left out.", "example": "ann"},
     )
     expires_in_days = fields.Integer(
         strict=True,
@@ -60,7 +70,8 @@ class TokenCreateSchema(ma.Schema):
 
 class WhoAmISchema(ma.Schema):
     name = fields.String(metadata={"description": "The token's name."})
-    role = fields.String(metadata={"description": "editor or admin."})
+    person = fields.String(metadata={"description": "The person who holds it."})
+    role = fields.String(metadata={"description": ROLES_DESCRIPTION})
     expires_at = fields.DateTime(allow_none=True, metadata={"description": "When it stops working."})
 
 
@@ -86,7 +97,10 @@ class Tokens(MethodView):
         """
         try:
             token, secret = create_token(
-                data["name"], data["role"], expires_in_days=data.get("expires_in_days")
+                data["name"],
+                data["role"],
+                person=data.get("person"),
+                expires_in_days=data.get("expires_in_days"),
             )
         except TokenError as error:
             abort(409, message=str(error))

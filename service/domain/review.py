@@ -1,0 +1,260 @@
+"""Review before anything goes live: changes to a published item wait beside it until a second
+person approves them, and published items are re-reviewed on a schedule.
+
+An item's row is what the public sees once it is published. An editor's change to a published
+item does not touch that row: it is a pending version, kept as a revision (a full snapshot,
+numbered after every version so far) with the status `draft` or `in_review`. The newest revision,
+when newer than the row, is the item's latest version; approving it applies it to the row through
+the editing path, where the claim rules are checked, as on any publish. An item never published
+(a draft, an archived one) changes in place, and is published by approval too.
+"""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from service.domain import claims
+from service.domain.content import kind_of, snapshot
+from service.domain.db import db
+from service.domain.editing import _apply, replacement, update_item
+from service.domain.errors import ContentConflict, InvalidContent, NotAllowed, StaleVersion
+from service.domain.models import ContentItem, Revision, utcnow
+
+
+@dataclass(frozen=True)
+class Writer:
+    """Who makes a change: the token's name (a revision's author) and the person holding it."""
+
+    author: str
+    person: str
+
+
+def pending_revision(item: ContentItem) -> Revision | None:
+    """The newest version of a published item, when it is newer than the public one."""
+    if item.status != "published":
+        return None
+    newest = db.session.scalar(
+        sa.select(Revision).where(Revision.item_id == item.id).order_by(Revision.version.desc()).limit(1)
+    )
+    return newest if newest is not None and newest.version > item.version else None
+
+
+def latest_status(item: ContentItem) -> str:
+    pending = pending_revision(item)
+    return pending.status if pending is not None else item.status
+
+
+def staged(item: ContentItem, pending: Revision) -> ContentItem:
+    """The item as its pending version has it, in memory only: for reading it. The caller rolls
+    the session back once done with it, so that none of it is ever written."""
+    with db.session.no_autoflush:
+        _apply(item, kind_of(item), pending.snapshot)
+        item.version = pending.version
+        item.status = pending.status
+        item.updated_at = pending.created_at
+        item.unsupported_claims = claims.as_list(claims.unsupported_claims(item))
+    return item
+
+
+def propose_change(
+    item: ContentItem,
+    changes: dict[str, Any],
+    writer: Writer,
+    *,
+    note: str | None = None,
+    replace: bool = False,
+    action: str = "updated",
+) -> ContentItem:
+    """An editor's change. A published item keeps its public version: the change becomes its
+    newest version, a draft waiting for review (archiving alone is at once: it withdraws). Any
+    other item changes in place."""
+    if replace:
+        changes = replacement(item, changes)
+    if item.status != "published" or changes.get("status") == "archived":
+        return update_item(
+            item,
+            changes,
+            author=writer.author,
+            person=writer.person,
+            note=note,
+            action=None if action == "updated" else action,
+        )
+    pending = pending_revision(item)
+    base = pending.snapshot if pending is not None else snapshot(item)
+    version = (pending.version if pending is not None else item.version) + 1
+    # Validated as a write to the item would be (links, quotes, unique names), then let go.
+    with db.session.no_autoflush:
+        _apply(item, kind_of(item), base | changes | {"status": "draft"})
+        state = snapshot(item)
+    db.session.rollback()
+    return _add_pending(item, version, state, action, writer, note)
+
+
+def submit(item: ContentItem, writer: Writer, *, note: str | None = None) -> ContentItem:
+    """A draft goes to review."""
+    pending = pending_revision(item)
+    if pending is not None:
+        _expect(pending.status, "draft", "submitted")
+        state = pending.snapshot | {"status": "in_review"}
+        return _add_pending(item, pending.version + 1, state, "submitted", writer, note)
+    _expect(item.status, "draft", "submitted")
+    return update_item(
+        item,
+        {"status": "in_review"},
+        author=writer.author,
+        person=writer.person,
+        note=note,
+        action="submitted",
+    )
+
+
+def approve(item: ContentItem, writer: Writer, *, note: str | None = None) -> ContentItem:
+    """A second person publishes what is in review; the claim rules are checked as on any publish."""
+    pending = pending_revision(item)
+    _expect(pending.status if pending is not None else item.status, "in_review", "approved")
+    if writer.person in authors_since_published(item):
+        raise NotAllowed(
+            f"{writer.person} wrote a version of this {item.type} since it was last published: "
+            "another person approves it (four eyes)."
+        )
+    changes = (pending.snapshot if pending is not None else {}) | {"status": "published"}
+    return update_item(
+        item,
+        changes,
+        author=writer.author,
+        person=writer.person,
+        note=note,
+        action="published",
+        reviewed_by=writer.person,
+    )
+
+
+def reject(item: ContentItem, writer: Writer, *, note: str | None) -> ContentItem:
+    """What is in review goes back to draft, with a note saying why."""
+    if not note:
+        message = "Say why in a note (X-Change-Note or change_note): the editor needs it."
+        raise InvalidContent(message, {"change_note": [message]})
+    pending = pending_revision(item)
+    if pending is not None:
+        _expect(pending.status, "in_review", "rejected")
+        return _add_pending(
+            item, pending.version + 1, pending.snapshot | {"status": "draft"}, "rejected", writer, note
+        )
+    _expect(item.status, "in_review", "rejected")
+    return update_item(
+        item, {"status": "draft"}, author=writer.author, person=writer.person, note=note, action="rejected"
+    )
+
+
+def confirm(item: ContentItem, writer: Writer, *, note: str | None = None) -> ContentItem:
+    """A reviewer re-confirms a published item as it is: a review with no change of content."""
+    if item.status != "published" or pending_revision(item) is not None:
+        raise ContentConflict(
+            f"Only a published {item.type} with no change waiting is re-confirmed; "
+            "approve the change instead."
+        )
+    return update_item(
+        item,
+        {},
+        author=writer.author,
+        person=writer.person,
+        note=note,
+        action="reviewed",
+        reviewed_by=writer.person,
+    )
+
+
+def authors_since_published(item: ContentItem) -> set[str]:
+    """The people who wrote any version of the item since its last published one."""
+    last_published = (
+        sa.select(sa.func.coalesce(sa.func.max(Revision.version), 0))
+        .where(Revision.item_id == item.id, Revision.status == "published")
+        .scalar_subquery()
+    )
+    return set(
+        db.session.scalars(
+            sa.select(Revision.person).where(Revision.item_id == item.id, Revision.version > last_published)
+        )
+    )
+
+
+def next_review_due(reviewed_at: datetime | None, months: int) -> date | None:
+    if reviewed_at is None:
+        return None
+    day = reviewed_at.date()
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class Due:
+    item: ContentItem
+    reason: str  # "in_review" or "review_overdue"
+    since: datetime
+
+
+def reviews_due(months: int, today: date | None = None) -> list[Due]:
+    """What waits for a reviewer, oldest first: changes in review, and published items whose
+    review is older than the interval."""
+    today = today or utcnow().date()
+    due = []
+    newest = (
+        sa.select(Revision.item_id, sa.func.max(Revision.version).label("version"))
+        .group_by(Revision.item_id)
+        .subquery()
+    )
+    in_review = db.session.execute(
+        sa.select(ContentItem, Revision.created_at)
+        .join(newest, newest.c.item_id == ContentItem.id)
+        .join(Revision, (Revision.item_id == ContentItem.id) & (Revision.version == newest.c.version))
+        .where(Revision.status == "in_review")
+    ).all()
+    due += [Due(item, "in_review", since) for item, since in in_review]
+    for item in db.session.scalars(sa.select(ContentItem).where(ContentItem.status == "published")):
+        due_on = next_review_due(item.reviewed_at, months)
+        if due_on is None or due_on <= today:
+            since = (
+                datetime.combine(due_on, datetime.min.time(), tzinfo=utcnow().tzinfo)
+                if due_on
+                else item.published_at
+            )
+            due.append(Due(item, "review_overdue", since))
+    return sorted(due, key=lambda entry: entry.since)
+
+
+def _expect(status: str, wanted: str, step: str) -> None:
+    if status != wanted:
+        raise ContentConflict(
+            f"Only what is {wanted.replace('_', ' ')} can be {step}; this is {status.replace('_', ' ')}."
+        )
+
+
+def _add_pending(
+    item: ContentItem, version: int, state: dict, action: str, writer: Writer, note: str | None
+) -> ContentItem:
+    """A pending version, beside the public one: only a revision. Two writers who read the same
+    version make the same version number, and the second one's is refused (412)."""
+    db.session.add(
+        Revision(
+            item_id=item.id,
+            version=version,
+            action=action,
+            status=state["status"],
+            slug=state["slug"],
+            snapshot=state,
+            author=writer.author,
+            person=writer.person,
+            note=note,
+        )
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise StaleVersion(f"This {item.type} was changed by someone else; fetch it again.") from None
+    return item
