@@ -1,11 +1,11 @@
 """`flask check`: the invariants every write keeps, verified over the whole database.
 
 For every content item: its revisions are versions 1 to its newest, none missing (versions newer
-than the item's own wait for review); the revision of its own version is the item as it stands (but for its links, which a write to the item
-at their other end changes too, and records there, and for fields added since it was written);
-the search index holds exactly its current text, or for a kind that is not searched, nothing. A
-write that was cut off (a killed worker, a lost connection) must leave all of these true, since
-each write is one transaction.
+than the item's own wait for review); the revision of its own version is the item as it stands
+(but for its links, which a write to the item at their other end changes too, and records there,
+and for fields added since it was written); the search index holds exactly its current text, or
+for a kind that is not searched, nothing. A write that was cut off (a killed worker, a lost
+connection) must leave all of these true, since each write is one transaction.
 """
 
 from collections.abc import Iterator
