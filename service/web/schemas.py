@@ -334,10 +334,10 @@ class ContentWriteSchema(ma.Schema):
         metadata=_doc("Made from the name when left out; changing it keeps the old one as a redirect.")
     )
     status = fields.String(
-        validate=validate.OneOf(("draft", "archived")),
+        validate=validate.OneOf(("draft", "published", "archived")),
         metadata=_doc(
             "draft (the default on creation) or archived (withdrawn at once). Publishing is a "
-            "reviewer's approval (POST {item}/approve): `published` here is a 403."
+            "reviewer's approval (POST {item}/approve): `published` here is refused (403)."
         ),
     )
     sources = CitationList(metadata=_doc("Citations; replaces the list."))

@@ -112,7 +112,10 @@ def refuse_publishing(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        body = request.get_json(silent=True)
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:
+            body = None  # invalid JSON: the body's parser answers it (400)
         if isinstance(body, dict) and body.get("status") == "published":
             abort(
                 403,
