@@ -94,9 +94,10 @@ def app_context(app: Flask):
         yield
 
 
-def token_headers(app: Flask, name: str, role: str) -> dict[str, str]:
+def token_headers(app: Flask, name: str, role: str, person: str | None = None) -> dict[str, str]:
+    """Headers of a new token; it belongs to `person` (the token's name when not given)."""
     with app.app_context():
-        _, secret = create_token(name, role)
+        _, secret = create_token(name, role, person=person)
     return {"Authorization": f"Bearer {secret}"}
 
 
@@ -104,6 +105,12 @@ def token_headers(app: Flask, name: str, role: str) -> dict[str, str]:
 def editor(app: Flask) -> dict[str, str]:
     """Headers of an editor's token, named editor-ann."""
     return token_headers(app, "editor-ann", "editor")
+
+
+@pytest.fixture
+def reviewer(app: Flask) -> dict[str, str]:
+    """Headers of a reviewer's token, named reviewer-cy: another person than the editor's."""
+    return token_headers(app, "reviewer-cy", "reviewer")
 
 
 @pytest.fixture
