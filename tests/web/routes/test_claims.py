@@ -15,11 +15,34 @@ from service.domain.seeding import SeedError, load_seed
 from service.settings import PROJECT_ROOT
 from service.web.schemas import CREATE_SCHEMAS
 from tests.backed import APPROVAL, BACKED_THERAPY, DRUGS
+from tests.conftest import token_headers
 from tests.domain.test_seeding import SEED_DIR
+from tests.workflow import approve, preview_etag, submit
 
 
-def publish(client, headers, body, collection="therapies"):
-    return client.post(f"/api/v1/{collection}", json=body | {"status": "published"}, headers=headers)
+def approval(client, url, reviewer):
+    """The reviewer's approval of what is in review, whatever it answers."""
+    return client.post(f"{url}/approve", headers=reviewer | {"If-Match": preview_etag(client, url, reviewer)})
+
+
+def publish(client, editor, reviewer, body, collection="therapies"):
+    """Creates the item as a draft, submits it and asks the reviewer to approve it: the approval's
+    response (the claim rules are checked there)."""
+    created = client.post(f"/api/v1/{collection}", json=body, headers=editor)
+    assert created.status_code == 201, created.json
+    url = created.headers["Location"]
+    submit(client, url, editor, created.headers["ETag"])
+    return approval(client, url, reviewer)
+
+
+def change_and_publish(client, editor, reviewer, url, changes):
+    """A change of a published item, submitted: the approval's response."""
+    changed = client.patch(
+        url, json=changes, headers=editor | {"If-Match": preview_etag(client, url, editor)}
+    )
+    assert changed.status_code == 200, changed.json
+    submit(client, url, editor, changed.headers["ETag"])
+    return approval(client, url, reviewer)
 
 
 def claims_refused(response) -> dict:
@@ -34,10 +57,11 @@ def with_citation(body: dict, index: int, **changes) -> dict:
     return body | {"sources": sources}
 
 
-def test_a_fully_backed_therapy_is_published_with_its_citations_and_footnotes(client, editor):
-    response = publish(client, editor, BACKED_THERAPY)
-    assert response.status_code == 201, response.json
-    therapy = client.get(response.headers["Location"]).json
+def test_a_fully_backed_therapy_is_published_with_its_citations_and_footnotes(client, editor, reviewer):
+    response = publish(client, editor, reviewer, BACKED_THERAPY)
+    assert response.status_code == 200, response.json
+    therapy = client.get("/api/v1/therapies/oncolytic-virus-therapy").json
+    assert therapy == response.json
     assert therapy["status"] == "published" and therapy["unsupported_claims"] == []
     first = therapy["sources"][0]
     assert first["id"] == "c1" and first["href"] == "/api/v1/sources/immunotherapy-use"
@@ -83,14 +107,18 @@ def test_a_fully_backed_therapy_is_published_with_its_citations_and_footnotes(cl
         "marker naming no citation",
     ],
 )
-def test_publishing_an_unsupported_claim_is_refused_naming_it(client, editor, change, claim):
-    response = publish(client, editor, change(BACKED_THERAPY))
+def test_publishing_an_unsupported_claim_is_refused_naming_it(client, editor, reviewer, change, claim):
+    response = publish(client, editor, reviewer, change(BACKED_THERAPY))
     assert claim in claims_refused(response)
     assert claim in response.json["detail"] or "claims" in response.json["detail"]
-    assert client.get("/api/v1/therapies/oncolytic-virus-therapy", headers=editor).status_code == 404
+    url = "/api/v1/therapies/oncolytic-virus-therapy"
+    assert client.get(url).status_code == 404
+    assert client.get(url, headers=editor).json["status"] == "in_review"
 
 
-def test_a_draft_lists_what_it_lacks_and_publishing_it_is_refused_until_it_lacks_nothing(client, editor):
+def test_a_draft_lists_what_it_lacks_and_publishing_it_is_refused_until_it_lacks_nothing(
+    app, client, editor, reviewer
+):
     draft = client.post(
         "/api/v1/therapies", json=with_citation(BACKED_THERAPY, 0, supports=["body"]), headers=editor
     )
@@ -99,31 +127,44 @@ def test_a_draft_lists_what_it_lacks_and_publishing_it_is_refused_until_it_lacks
     assert lacking == {"summary", "examples:nivolumab", "indications:melanoma"}
 
     url = draft.headers["Location"]
-    refused = client.patch(
-        url, json={"status": "published"}, headers=editor | {"If-Match": draft.headers["ETag"]}
-    )
+    submit(client, url, editor, draft.headers["ETag"])
+    refused = approval(client, url, reviewer)
     assert set(claims_refused(refused)) == lacking
+    assert client.get(url).status_code == 404
+    # Sent back, fixed, and approved.
+    rejected = client.post(
+        f"{url}/reject",
+        headers=reviewer | {"If-Match": preview_etag(client, url, reviewer), "X-Change-Note": "Cite it."},
+    )
+    assert rejected.status_code == 200 and rejected.json["status"] == "draft"
     fixed = client.patch(
         url,
-        json={"status": "published", "sources": BACKED_THERAPY["sources"]},
-        headers=editor | {"If-Match": draft.headers["ETag"]},
+        json={"sources": BACKED_THERAPY["sources"]},
+        headers=editor | {"If-Match": rejected.headers["ETag"]},
     )
     assert fixed.status_code == 200, fixed.json
-    assert fixed.json["status"] == "published" and fixed.json["unsupported_claims"] == []
+    assert fixed.json["unsupported_claims"] == []
+    # Another reviewer approves it: the one who sent it back wrote its rejected version.
+    second_reviewer = token_headers(app, "reviewer-di", "reviewer")
+    published = approve(client, url, editor, second_reviewer, fixed.headers["ETag"])
+    assert published.json["status"] == "published" and published.json["unsupported_claims"] == []
 
 
-def test_a_change_to_a_published_item_that_breaks_a_claim_is_refused_and_changes_nothing(client, editor):
-    url = publish(client, editor, BACKED_THERAPY).headers["Location"]
+def test_a_change_to_a_published_item_that_breaks_a_claim_is_refused_and_changes_nothing(
+    client, editor, reviewer
+):
+    assert publish(client, editor, reviewer, BACKED_THERAPY).status_code == 200
+    url = "/api/v1/therapies/oncolytic-virus-therapy"
     etag = client.get(url).headers["ETag"]
-    response = client.patch(
-        url, json={"body": "Rewritten without a marker."}, headers=editor | {"If-Match": etag}
-    )
+    response = change_and_publish(client, editor, reviewer, url, {"body": "Rewritten without a marker."})
     assert "body" in claims_refused(response)
     after = client.get(url)
     assert after.headers["ETag"] == etag and after.json["body"]["markdown"] == BACKED_THERAPY["body"]
+    assert after.json["status"] == "published"
+    assert client.get(f"{url}?preview=true", headers=editor).json["status"] == "in_review"
 
 
-def test_approved_needs_a_passage_that_says_approved(client, editor):
+def test_approved_needs_a_passage_that_says_approved(client, editor, reviewer):
     indication = {
         "name": "Kidney disease of testing",
         "summary": "A condition described for testing.",
@@ -138,14 +179,21 @@ def test_approved_needs_a_passage_that_says_approved(client, editor):
             }
         ],
     }
-    problems = claims_refused(publish(client, editor, indication, "indications"))
+    problems = claims_refused(publish(client, editor, reviewer, indication, "indications"))
     assert list(problems) == ["immunotherapy_status"] and "approve" in problems["immunotherapy_status"][0]
 
-    indication = with_citation(indication, 0, source="immunotherapy-key-points", quote=APPROVAL)
-    assert publish(client, editor, indication, "indications").status_code == 201
+    # Changed while in review (in place: it was never published), then approved.
+    url = "/api/v1/indications/kidney-disease-of-testing"
+    sources = with_citation(indication, 0, source="immunotherapy-key-points", quote=APPROVAL)["sources"]
+    changed = client.patch(
+        url, json={"sources": sources}, headers=editor | {"If-Match": preview_etag(client, url, editor)}
+    )
+    assert changed.status_code == 200 and changed.json["status"] == "in_review"
+    assert approval(client, url, reviewer).status_code == 200
+    assert client.get(url).json["immunotherapy_status"] == "approved"
 
 
-def test_area_and_status_each_need_a_citation(client, editor):
+def test_area_and_status_each_need_a_citation(client, editor, reviewer):
     indication = {
         "name": "A condition of testing",
         "summary": "A condition described for testing.",
@@ -153,13 +201,13 @@ def test_area_and_status_each_need_a_citation(client, editor):
         "immunotherapy_status": "used",
         "sources": [{"source": "immunotherapy-use", "quote": DRUGS, "supports": ["summary"]}],
     }
-    assert set(claims_refused(publish(client, editor, indication, "indications"))) == {
+    assert set(claims_refused(publish(client, editor, reviewer, indication, "indications"))) == {
         "area",
         "immunotherapy_status",
     }
 
 
-def test_a_link_is_backed_at_either_end_by_a_quote_that_names_the_other_item(client, editor):
+def test_a_link_is_backed_at_either_end_by_a_quote_that_names_the_other_item(client, editor, reviewer):
     # The indication backs the link at its end, naming the therapy by an alternate name.
     indication = {
         "name": "A cancer of testing",
@@ -175,20 +223,20 @@ def test_a_link_is_backed_at_either_end_by_a_quote_that_names_the_other_item(cli
             }
         ],
     }
-    assert publish(client, editor, indication, "indications").status_code == 201
+    assert publish(client, editor, reviewer, indication, "indications").status_code == 200
     therapy = BACKED_THERAPY | {
         "alternate_names": ["nivolumab"],
         "indications": ["melanoma", "a-cancer-of-testing"],
     }
-    response = publish(client, editor, therapy)
-    assert response.status_code == 201, response.json
+    response = publish(client, editor, reviewer, therapy)
+    assert response.status_code == 200, response.json
 
     # Without its support there, the link is backed at neither end: the indication's change is refused.
     url = "/api/v1/indications/a-cancer-of-testing"
     sources = with_citation(indication, 0, supports=["summary", "area", "immunotherapy_status"])["sources"]
-    etag = client.get(url).headers["ETag"]
-    response = client.patch(url, json={"sources": sources}, headers=editor | {"If-Match": etag})
+    response = change_and_publish(client, editor, reviewer, url, {"sources": sources})
     assert list(claims_refused(response)) == ["therapies:oncolytic-virus-therapy"]
+    assert len(client.get(url).json["sources"][0]["supports"]) == 4
 
     # A quote that does not name the linked item backs no link.
     faq = {
@@ -204,11 +252,12 @@ def test_a_link_is_backed_at_either_end_by_a_quote_that_names_the_other_item(cli
             }
         ],
     }
-    assert list(claims_refused(publish(client, editor, faq, "faqs"))) == ["indications:a-cancer-of-testing"]
+    refused = publish(client, editor, reviewer, faq, "faqs")
+    assert list(claims_refused(refused)) == ["indications:a-cancer-of-testing"]
 
 
-def test_a_therapy_and_an_indication_list_their_faqs(client, editor):
-    assert publish(client, editor, BACKED_THERAPY).status_code == 201
+def test_a_therapy_and_an_indication_list_their_faqs(client, editor, reviewer):
+    assert publish(client, editor, reviewer, BACKED_THERAPY).status_code == 200
     faq = {
         "question": "Which drugs treat melanoma?",
         "answer": "Some do.[^q]",
@@ -224,13 +273,14 @@ def test_a_therapy_and_an_indication_list_their_faqs(client, editor):
         ],
     }
     # The quote does not name the therapy until the therapy is known by a name it uses.
-    assert list(claims_refused(publish(client, editor, faq, "faqs"))) == ["therapies:oncolytic-virus-therapy"]
+    refused = publish(client, editor, reviewer, faq, "faqs")
+    assert list(claims_refused(refused)) == ["therapies:oncolytic-virus-therapy"]
     url = "/api/v1/therapies/oncolytic-virus-therapy"
-    etag = client.get(url).headers["ETag"]
-    renamed = client.patch(url, json={"alternate_names": ["nivolumab"]}, headers=editor | {"If-Match": etag})
+    renamed = change_and_publish(client, editor, reviewer, url, {"alternate_names": ["nivolumab"]})
     assert renamed.status_code == 200, renamed.json
-    response = publish(client, editor, faq, "faqs")
-    assert response.status_code == 201, response.json
+    # The FAQ waited in review, unchanged: now its claims hold.
+    response = approval(client, "/api/v1/faqs/which-drugs-treat-melanoma", reviewer)
+    assert response.status_code == 200, response.json
 
     assert [link["slug"] for link in client.get(url).json["faqs"]] == ["which-drugs-treat-melanoma"]
     melanoma = client.get("/api/v1/indications/melanoma").json
@@ -259,14 +309,14 @@ def test_citation_ids_are_unique_and_footnotes_are_not_written_by_hand(client, e
     assert response.status_code == 422 and "body" in response.json["errors"]["json"]
 
 
-def test_a_citation_without_an_id_is_known_by_its_position(client, editor):
+def test_a_citation_without_an_id_is_known_by_its_position(client, editor, reviewer):
     sources = [
         {"source": c["source"], "quote": c["quote"], "supports": c["supports"]}
         for c in BACKED_THERAPY["sources"]
     ]
     body = BACKED_THERAPY | {"sources": sources, "body": "Drugs help.[^1]\n\n- It may tire you.[^2]"}
-    response = publish(client, editor, body)
-    assert response.status_code == 201, response.json
+    response = publish(client, editor, reviewer, body)
+    assert response.status_code == 200, response.json
     assert [citation["id"] for citation in response.json["sources"]] == ["1", "2"]
 
 
@@ -301,11 +351,15 @@ def test_the_seed_refuses_an_unsupported_claim_and_changes_nothing(app, tmp_path
         assert not summary.endswith("(revised)")
 
 
-def test_the_readme_example_of_a_cited_patch_works(client, editor):
+def test_the_readme_example_of_a_cited_patch_works(client, editor, reviewer):
     readme = (PROJECT_ROOT / "README.md").read_text()
     example = re.search(r"curl -X PATCH \$API/(\S+) .*?<<'JSON'\n(.*?)\nJSON\n", readme, re.DOTALL)
     path, body = example.group(1), json.loads(example.group(2))
     url = f"/api/v1/{path}"
     response = client.patch(url, json=body, headers=editor | {"If-Match": client.get(url).headers["ETag"]})
     assert response.status_code == 200, response.json
-    assert response.json["status"] == "published" and response.json["examples"] == body["examples"]
+    assert response.json["status"] == "draft" and response.json["examples"] == body["examples"]
+    assert response.json["unsupported_claims"] == []
+    approve(client, url, editor, reviewer, response.headers["ETag"])
+    published = client.get(url).json
+    assert published["status"] == "published" and published["examples"] == body["examples"]

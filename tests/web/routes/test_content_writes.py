@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from service.domain.db import db
 from service.domain.models import ContentItem, Revision
 from tests.backed import BACKED_THERAPY
+from tests.workflow import approve, preview_etag
 
 NEW_THERAPY = BACKED_THERAPY
 
@@ -18,8 +19,9 @@ def create(client, headers, collection="therapies", body=None, **extra):
 
 
 def patch(client, headers, url, changes, etag=None):
+    """A PATCH with If-Match: the given ETag, or the latest version's (`?preview=true`)."""
     if etag is None:
-        etag = client.get(url, headers=headers).headers["ETag"]
+        etag = preview_etag(client, url, headers)
     return client.patch(url, json=changes, headers=headers | {"If-Match": etag})
 
 
@@ -37,24 +39,36 @@ def test_create_answers_201_with_location_and_etag_and_makes_a_draft(client, edi
     assert [therapy["slug"] for therapy in drafts] == ["oncolytic-virus-therapy"]
 
 
-def test_publishing_sets_published_at_once_and_shows_the_item_to_everyone(client, editor):
-    url = create(client, editor).headers["Location"]
-    published = patch(client, editor, url, {"status": "published"})
-    assert published.status_code == 200
+def test_publishing_sets_published_at_once_and_shows_the_item_to_everyone(client, editor, reviewer):
+    created = create(client, editor)
+    url = created.headers["Location"]
+    refused = patch(client, editor, url, {"status": "published"}, created.headers["ETag"])
+    assert refused.status_code == 403 and client.get(url).status_code == 404
+    # Submitted (version 2), then approved by another person (version 3).
+    published = approve(client, url, editor, reviewer, created.headers["ETag"])
     first_published_at = published.json["published_at"]
-    assert first_published_at is not None and published.json["version"] == 2
+    assert first_published_at is not None and published.json["version"] == 3
+    assert published.json["published_version"] == 3
     assert client.get(url).status_code == 200
     assert "oncolytic-virus-therapy" in [
         link["slug"] for link in client.get("/api/v1/indications/melanoma").json["therapies"]
     ]
-    patch(client, editor, url, {"status": "draft"})
-    again = patch(client, editor, url, {"status": "published"})
+    # Withdrawn, brought back as a draft and published again: first published at once only.
+    archived = client.delete(url, headers=editor | {"If-Match": published.headers["ETag"]})
+    assert archived.status_code == 200 and client.get(url).status_code == 404
+    assert patch(client, editor, url, {"status": "draft"}, archived.headers["ETag"]).status_code == 200
+    again = approve(client, url, editor, reviewer)
     assert again.json["published_at"] == first_published_at
+    assert client.get(url).json["published_at"] == first_published_at
 
 
-def test_a_new_item_may_be_published_at_once(client, editor):
-    response = create(client, editor, body=NEW_THERAPY | {"status": "published"})
-    assert client.get(response.headers["Location"]).json["published_at"] is not None
+def test_a_new_item_that_says_published_is_refused_and_nothing_is_made(client, editor):
+    before = client.get("/api/v1/therapies?status=any", headers=editor).headers["X-Pagination"]
+    response = client.post("/api/v1/therapies", json=NEW_THERAPY | {"status": "published"}, headers=editor)
+    assert response.status_code == 403 and response.content_type == "application/problem+json"
+    assert "approv" in response.json["detail"]
+    assert client.get("/api/v1/therapies/oncolytic-virus-therapy", headers=editor).status_code == 404
+    assert client.get("/api/v1/therapies?status=any", headers=editor).headers["X-Pagination"] == before
 
 
 def test_validation_errors_are_422_field_by_field(client, editor):
@@ -108,18 +122,28 @@ def test_citations_are_checked_against_the_source_text(client, editor):
     assert client.post("/api/v1/therapies", json=unknown, headers=editor).status_code == 422
 
 
-def test_patch_changes_only_what_is_sent_and_lists_replace(client, editor):
+def test_patch_changes_only_what_is_sent_and_lists_replace(client, editor, reviewer):
     url = "/api/v1/therapies/checkpoint-inhibitors"
     before = client.get(url, headers=editor).json
+
+    def melanoma_therapies():
+        return [t["slug"] for t in client.get("/api/v1/indications/melanoma").json["therapies"]]
+
     response = patch(client, editor, url, {"summary": "New summary.", "indications": ["lung-cancer"]})
     assert response.status_code == 200
     after = response.json
+    # A pending version: the public one stays until a reviewer approves the change.
     assert after["summary"] == "New summary." and after["version"] == before["version"] + 1
+    assert after["status"] == "draft" and after["published_version"] == before["version"]
     assert [link["slug"] for link in after["indications"]] == ["lung-cancer"]
     assert after["mechanisms"] == before["mechanisms"] and after["body"] == before["body"]
-    assert "checkpoint-inhibitors" not in [
-        t["slug"] for t in client.get("/api/v1/indications/melanoma").json["therapies"]
-    ]
+    assert client.get(url).json["summary"] == before["summary"]
+    assert "checkpoint-inhibitors" in melanoma_therapies()
+    published = approve(client, url, editor, reviewer).json
+    assert published["summary"] == "New summary." and published["mechanisms"] == before["mechanisms"]
+    assert [link["slug"] for link in published["indications"]] == ["lung-cancer"]
+    assert client.get(url).json["summary"] == "New summary."
+    assert "checkpoint-inhibitors" not in melanoma_therapies()
 
 
 def test_put_replaces_the_whole_item(client, editor):
@@ -138,11 +162,16 @@ def test_writes_need_if_match_428_and_a_stale_one_is_412(client, editor):
     url = "/api/v1/therapies/cytokines"
     missing = client.patch(url, json={"summary": "x"}, headers=editor)
     assert missing.status_code == 428 and missing.content_type == "application/problem+json"
+    public_summary = client.get(url).json["summary"]
     etag = client.get(url).headers["ETag"]
-    assert patch(client, editor, url, {"summary": "First."}, etag).status_code == 200
+    first = patch(client, editor, url, {"summary": "First."}, etag)
+    assert first.status_code == 200
+    # Once a change waits, only the latest version's ETag (as the write answered it) is current.
     stale = patch(client, editor, url, {"summary": "Second."}, etag)
     assert stale.status_code == 412
-    assert client.get(url).json["summary"] == "First."
+    assert client.get(f"{url}?preview=true", headers=editor).json["summary"] == "First."
+    assert client.get(url).json["summary"] == public_summary
+    assert preview_etag(client, url, editor) == first.headers["ETag"]
     assert client.delete(url, headers=editor | {"If-Match": etag}).status_code == 412
     assert client.delete(url, headers=editor).status_code == 428
 
@@ -156,7 +185,7 @@ def test_the_public_and_the_editor_etag_both_serve_as_if_match(client, editor):
     assert patch(client, editor, url, {"summary": "Stale."}, editor_etag).status_code == 412
 
 
-def test_delete_archives_and_erases_nothing(app, client, editor):
+def test_delete_archives_and_erases_nothing(app, client, editor, reviewer):
     url = "/api/v1/faqs/what-is-immunotherapy"
     etag = client.get(url).headers["ETag"]
     archived = client.delete(url, headers=editor | {"If-Match": etag})
@@ -164,8 +193,11 @@ def test_delete_archives_and_erases_nothing(app, client, editor):
     assert client.get(url).status_code == 404
     assert "what-is-immunotherapy" not in [f["slug"] for f in client.get("/api/v1/faqs?page_size=100").json]
     assert client.get(url, headers=editor).json["status"] == "archived"
-    republished = patch(client, editor, url, {"status": "published"}, archived.headers["ETag"])
-    assert republished.status_code == 200
+    assert patch(client, editor, url, {"status": "published"}, archived.headers["ETag"]).status_code == 403
+    redrafted = patch(client, editor, url, {"status": "draft"}, archived.headers["ETag"])
+    assert redrafted.status_code == 200 and redrafted.json["status"] == "draft"
+    assert client.get(url).status_code == 404
+    approve(client, url, editor, reviewer, redrafted.headers["ETag"])
     assert client.get(url).json["answer"] == archived.json["answer"]
 
 
@@ -175,54 +207,85 @@ def test_a_write_to_a_missing_item_is_a_404(client, editor):
     assert response.content_type == "application/problem+json"
 
 
-def test_every_change_writes_a_revision_with_author_time_and_note(client, editor):
+def test_every_change_writes_a_revision_with_author_time_and_note(client, editor, reviewer):
     url = "/api/v1/therapies/cytokines"
-    patch(client, editor | {"X-Change-Note": "Fixed the summary."}, url, {"summary": "Better."})
-    patch(client, editor, url, {"summary": "Best.", "change_note": "Again."})
+    better = patch(client, editor | {"X-Change-Note": "Fixed the summary."}, url, {"summary": "Better."})
+    assert better.status_code == 200
+    best = patch(client, editor, url, {"summary": "Best.", "change_note": "Again."})
+    assert best.status_code == 200
     revisions = client.get(f"{url}/revisions", headers=editor).json
-    assert [(r["version"], r["author"], r["note"]) for r in revisions] == [
-        (3, "editor-ann", "Again."),
-        (2, "editor-ann", "Fixed the summary."),
-        (1, "seed", "Seeded."),
+    assert [(r["version"], r["author"], r["note"], r["status"]) for r in revisions] == [
+        (3, "editor-ann", "Again.", "draft"),
+        (2, "editor-ann", "Fixed the summary.", "draft"),
+        (1, "seed", "Seeded.", "published"),
     ]
     assert revisions[0]["time"].endswith("+00:00")
     first = client.get(f"{url}/revisions/1", headers=editor).json
     assert first["snapshot"]["summary"] != "Best." and first["snapshot"]["slug"] == "cytokines"
+    assert client.get(f"{url}/revisions/3", headers=editor).json["snapshot"]["summary"] == "Best."
     assert client.get(f"{url}/revisions/9", headers=editor).status_code == 404
     assert client.get(f"{url}/revisions").status_code == 401
+    # Submitting and approving are revisions too, each with its author.
+    approve(client, url, editor, reviewer)
+    revisions = client.get(f"{url}/revisions", headers=editor).json
+    assert [(r["version"], r["author"], r["action"]) for r in revisions[:2]] == [
+        (5, "reviewer-cy", "published"),
+        (4, "editor-ann", "submitted"),
+    ]
 
 
-def test_restore_makes_an_old_version_current_as_a_new_version(client, editor):
+def test_restore_makes_an_old_version_current_as_a_new_version(client, editor, reviewer):
     url = "/api/v1/therapies/cytokines"
+    fields = ("summary", "alternate_names", "examples", "indications", "mechanisms", "body", "sources")
     original = client.get(url).json
     changed = patch(client, editor, url, {"summary": "Wrong.", "examples": ["interleukins"]})
     assert changed.status_code == 200, changed.json
+    approve(client, url, editor, reviewer)  # versions 2 to 4
+    assert client.get(url).json["summary"] == "Wrong."
     etag = client.get(url).headers["ETag"]
     assert client.post(f"{url}/revisions/1/restore", headers=editor).status_code == 428
     restored = client.post(f"{url}/revisions/1/restore", headers=editor | {"If-Match": etag})
     assert restored.status_code == 200
-    assert restored.json["version"] == 3
-    for field in ("summary", "alternate_names", "examples", "indications", "mechanisms", "body", "sources"):
+    assert restored.json["version"] == 5 and restored.json["status"] == "draft"
+    for field in fields:
         assert restored.json[field] == original[field]
     revisions = client.get(f"{url}/revisions", headers=editor).json
     assert revisions[0]["action"] == "restored"
+    # The restored version is public once approved.
+    assert client.get(url).json["summary"] == "Wrong."
+    approve(client, url, editor, reviewer, restored.headers["ETag"])
+    public = client.get(url).json
+    assert public["version"] == 7
+    for field in fields:
+        assert public[field] == original[field]
 
 
-def test_a_rename_keeps_the_old_slug_as_a_redirect(client, editor):
-    response = patch(client, editor, "/api/v1/therapies/cytokines", {"slug": "cytokine-therapy"})
+def test_a_rename_keeps_the_old_slug_as_a_redirect(client, editor, reviewer):
+    url = "/api/v1/therapies/cytokines"
+    response = patch(client, editor, url, {"slug": "cytokine-therapy"})
     assert response.json["slug"] == "cytokine-therapy"
     assert response.json["href"] == "/api/v1/therapies/cytokine-therapy"
-    old = client.get("/api/v1/therapies/cytokines")
+    # Until the rename is approved, the public still finds the item by its old slug.
+    assert client.get(url).status_code == 200
+    assert client.get("/api/v1/therapies/cytokine-therapy").status_code == 404
+    approve(client, url, editor, reviewer, response.headers["ETag"])
+    assert client.get("/api/v1/therapies/cytokine-therapy").json["slug"] == "cytokine-therapy"
+    old = client.get(url)
     assert old.status_code == 301 and old.headers["Location"].endswith("/therapies/cytokine-therapy")
 
 
-def test_every_write_bumps_the_generation_and_shows_in_the_feed(client, editor):
+def test_every_published_change_bumps_the_generation_and_shows_in_the_feed(client, editor, reviewer):
+    url = "/api/v1/therapies/cytokines"
     list_etag = client.get("/api/v1/therapies").headers["ETag"]
     cursor = client.get("/api/v1/changes").json["next_cursor"]
-    patch(client, editor, "/api/v1/therapies/cytokines", {"summary": "Changed."})
+    assert patch(client, editor, url, {"summary": "Changed."}).status_code == 200
+    # A pending change is not public: the public list is unchanged and the feed shows nothing.
+    assert client.get("/api/v1/therapies", headers={"If-None-Match": list_etag}).status_code == 304
+    assert client.get(f"/api/v1/changes?since={cursor}").json["changes"] == []
+    approve(client, url, editor, reviewer)
     assert client.get("/api/v1/therapies", headers={"If-None-Match": list_etag}).status_code == 200
     changes = client.get(f"/api/v1/changes?since={cursor}").json["changes"]
-    assert [(c["slug"], c["version"], c["action"]) for c in changes] == [("cytokines", 2, "updated")]
+    assert [(c["slug"], c["version"], c["action"]) for c in changes] == [("cytokines", 4, "published")]
 
 
 def test_a_rejected_write_changes_nothing(app, client, editor):
@@ -281,22 +344,31 @@ def test_a_name_with_nothing_to_make_a_slug_from_is_a_422_naming_slug(client, ed
     assert create(client, editor, body=NEW_THERAPY | {"name": "!!! ???", "slug": "punctuation"})
 
 
-def test_the_etag_a_write_answers_is_the_one_a_read_answers_after_it(client, editor):
+def test_the_etag_a_write_answers_is_the_one_a_read_answers_after_it(client, editor, reviewer):
     url = "/api/v1/therapies/checkpoint-inhibitors"
+    etag = client.get(url).headers["ETag"]
     for changes in ({"summary": "Changed."}, {"mechanisms": ["checkpoint-blockade"], "indications": []}):
-        written = patch(client, editor, url, changes)
+        written = patch(client, editor, url, changes, etag)
         assert written.status_code == 200
-        read = client.get(url, headers=editor)
-        assert read.headers["ETag"] == written.headers["ETag"]
-        assert read.headers["Last-Modified"] == written.headers["Last-Modified"]
-        assert client.get(url, headers=editor | {"If-None-Match": written.headers["ETag"]}).status_code == 304
+        read = client.get(f"{url}?preview=true", headers=editor)
+        assert read.headers["ETag"] == written.headers["ETag"] and read.json == written.json
+        etag = written.headers["ETag"]  # good for the next write
+    # So do the review's steps: each answers the ETag of the version it made.
+    approved = approve(client, url, editor, reviewer, etag)
+    read = client.get(f"{url}?preview=true", headers=editor)
+    assert read.headers["ETag"] == approved.headers["ETag"] and read.json == approved.json
 
 
-def test_put_replaces_the_content_and_keeps_status_and_slug(client, editor):
+def test_put_replaces_the_content_and_keeps_status_and_slug(client, editor, reviewer):
     url = "/api/v1/therapies/checkpoint-inhibitors"
     before = client.get(url, headers=editor).json
     assert before["body"]["markdown"] and before["examples"] and before["mechanisms"] and before["sources"]
     etag = client.get(url, headers=editor).headers["ETag"]
+
+    def mechanism_therapies():
+        mechanism = client.get("/api/v1/mechanisms/checkpoint-blockade").json
+        return [link["slug"] for link in mechanism["therapies"]]
+
     citation = {
         "id": "c1",
         "source": "immunotherapy-use",
@@ -315,10 +387,14 @@ def test_put_replaces_the_content_and_keeps_status_and_slug(client, editor):
     assert item["examples"] == item["mechanisms"] == item["indications"] == []
     assert item["side_effects"] is None  # unknown again, not "none"
     assert [c["quote"] for c in item["sources"]] == [citation["quote"]] and item["alternate_names"] == []
-    assert (item["slug"], item["status"]) == (before["slug"], before["status"])
+    # A change to a published item waits for review as a draft; the public keeps the old links.
+    assert (item["slug"], item["status"]) == (before["slug"], "draft")
+    assert "checkpoint-inhibitors" in mechanism_therapies()
+    published = approve(client, url, editor, reviewer, replaced.headers["ETag"]).json
+    assert (published["slug"], published["status"]) == (before["slug"], before["status"])
+    assert published["summary"] == "Only this." and published["body"] == {"markdown": "", "html": ""}
     # The links are gone from the other end too.
-    mechanism = client.get("/api/v1/mechanisms/checkpoint-blockade").json
-    assert "checkpoint-inhibitors" not in [link["slug"] for link in mechanism["therapies"]]
+    assert "checkpoint-inhibitors" not in mechanism_therapies()
 
 
 def test_put_without_a_required_field_is_a_422_and_changes_nothing(client, editor):
@@ -339,7 +415,7 @@ def test_side_effects_tell_unknown_from_none(client, editor):
     assert none.status_code == 200 and none.json["side_effects"] == []
     unknown = patch(client, editor, url, {"side_effects": None})
     assert unknown.status_code == 200 and unknown.json["side_effects"] is None
-    assert client.get(url, headers=editor).json["side_effects"] is None
+    assert client.get(f"{url}?preview=true", headers=editor).json["side_effects"] is None
 
 
 def test_the_etag_of_a_public_read_is_a_good_if_match_though_a_draft_is_linked(client, editor):
