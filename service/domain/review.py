@@ -168,6 +168,10 @@ def confirm(item: ContentItem, writer: Writer, *, note: str | None = None) -> Co
     )
 
 
+# Steps that move a version on without writing it: the people who take them wrote nothing.
+NOT_WRITING = ("submitted", "rejected", "reviewed")
+
+
 def authors_since_published(item: ContentItem) -> set[str]:
     """The people who wrote any version of the item since its last published one."""
     last_published = (
@@ -177,7 +181,11 @@ def authors_since_published(item: ContentItem) -> set[str]:
     )
     return set(
         db.session.scalars(
-            sa.select(Revision.person).where(Revision.item_id == item.id, Revision.version > last_published)
+            sa.select(Revision.person).where(
+                Revision.item_id == item.id,
+                Revision.version > last_published,
+                Revision.action.not_in(NOT_WRITING),
+            )
         )
     )
 

@@ -11,6 +11,7 @@ from functools import wraps
 from flask import current_app, redirect, request
 from flask.views import MethodView
 from flask_smorest import abort
+from werkzeug.http import http_date
 
 from service.domain import queries, review
 from service.domain.content import ContentKind
@@ -92,7 +93,16 @@ def latest(kind: ContentKind, item: ContentItem, status: int = 200) -> tuple:
     waiting for review, or the item itself; with the ETag to send as If-Match next time."""
     pending = review.pending_revision(item)
     version = pending.version if pending is not None else item.version
-    headers = {"ETag": f'"{latest_etag(item, version)}"'}
+    changed = (
+        pending.created_at if pending is not None else ItemState.of(item, queries.ALL_STATUSES).last_modified
+    )
+    headers = {"ETag": f'"{latest_etag(item, version)}"', "Last-Modified": http_date(changed)}
+    if (
+        status == 200
+        and request.method == "GET"
+        and (unchanged := not_modified(latest_etag(item, version), changed))
+    ):
+        return unchanged
     if status == 201:
         headers["Location"] = item_href(kind, item.slug)
     if pending is None:
