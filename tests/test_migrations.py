@@ -7,8 +7,12 @@ import flask_migrate
 import sqlalchemy as sa
 
 from service.domain.consistency import check_consistency
+from service.domain.content import FAQ
 from service.domain.db import db
+from service.domain.editing import create_item, update_item
+from service.domain.models import Therapy
 from tests.conftest import token_headers
+from tests.workflow import approve
 
 
 def _tables() -> set[str]:
@@ -171,12 +175,17 @@ def test_sources_become_content_with_their_citations_and_links_in_place(empty_ap
         )
         assert source["created_at"] == WRITTEN.isoformat() and source["cited_by"] == 1
     editor = token_headers(empty_app, "editor-after-migration", "editor")
+    reviewer = token_headers(empty_app, "reviewer-after-migration", "reviewer")
     url = "/api/v1/sources/old-report"
     etag = client.get(url, headers=editor).headers["ETag"]
     renamed = client.patch(url, json={"slug": "older-report"}, headers=editor | {"If-Match": etag})
     assert renamed.status_code == 200 and renamed.json["version"] == 2
+    # The rename waits for review (version 2), is submitted (3) and approved (4).
+    approve(client, url, editor, reviewer, renamed.headers["ETag"])
     revisions = client.get("/api/v1/sources/older-report/revisions", headers=editor).json
     assert [(revision["version"], revision["author"]) for revision in revisions] == [
+        (4, "reviewer-after-migration"),
+        (3, "editor-after-migration"),
         (2, "editor-after-migration"),
         (1, "seed"),
     ]
@@ -204,3 +213,55 @@ def test_sources_go_back_to_plain_rows_with_their_citations(app):
         db.session.commit()
         flask_migrate.upgrade()
         assert db.session.scalar(sa.text("SELECT count(*) FROM content_items WHERE type = 'source'")) == 5
+
+
+BEFORE_REVIEW = "d2f6a8c4e1b3"
+
+
+def test_content_from_before_review_gets_its_people_and_reviews_in_place(app):
+    """The review migration, run on content in place: each token and revision belongs to the
+    person of its name or author, and each published item was reviewed by the author of its
+    current version, when it was made."""
+    editor = token_headers(app, "editor-before-review", "editor", person="someone-else")
+    token_headers(app, "admin-before-review", "admin", person="another-one")
+    with app.app_context():
+        therapy = db.session.scalar(sa.select(Therapy).filter_by(slug="cytokines"))
+        update_item(therapy, {"summary": "Changed before review."}, author="editor-before-review")
+        create_item(FAQ, {"question": "A draft?", "answer": "Yes."}, author="editor-before-review")
+        db.session.commit()  # a migration takes its tables' locks: no transaction of ours may hold one
+        flask_migrate.downgrade(revision=BEFORE_REVIEW)
+        flask_migrate.upgrade()
+
+        tokens = db.session.execute(sa.text("SELECT name, person FROM api_tokens")).all()
+        assert len(tokens) == 2 and all(person == name for name, person in tokens)
+        revisions = db.session.execute(sa.text("SELECT author, person FROM revisions")).all()
+        assert {"seed", "editor-before-review"} <= {author for author, _ in revisions}
+        assert all(person == author for author, person in revisions)
+        items = db.session.execute(
+            sa.text(
+                "SELECT i.slug, i.status, i.reviewed_at, i.updated_at, i.reviewed_by, r.author "
+                "FROM content_items i JOIN revisions r ON r.item_id = i.id AND r.version = i.version"
+            )
+        ).all()
+        db.session.commit()
+        reviewed = {slug: (at, by) for slug, status, at, _, by, _ in items if status != "published"}
+        assert reviewed == {"a-draft": (None, None)}
+        published = {
+            slug: (at, updated, by, author)
+            for slug, status, at, updated, by, author in items
+            if status == "published"
+        }
+        assert published and all(at == updated and at is not None for at, updated, _, _ in published.values())
+        assert all(by == author for _, _, by, author in published.values())
+        assert published["cytokines"][2] == "editor-before-review"
+        assert {by for _, _, by, _ in published.values()} == {"seed", "editor-before-review"}
+        assert check_consistency() == []
+
+    client = app.test_client()
+    therapy = client.get("/api/v1/therapies/cytokines").json
+    assert therapy["summary"] == "Changed before review."
+    assert therapy["review"]["reviewed_by"] == "editor-before-review"
+    assert therapy["review"]["last_reviewed_on"] == therapy["updated_at"][:10]
+    # A token made before review still works, held by the person of its name.
+    whoami = client.get("/api/v1/auth/whoami", headers=editor).json
+    assert (whoami["name"], whoami["person"]) == ("editor-before-review", "editor-before-review")

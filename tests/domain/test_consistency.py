@@ -17,6 +17,7 @@ from service.domain.consistency import check_consistency
 from service.domain.db import db
 from tests.conftest import make_app, token_headers
 from tests.servers import running_server
+from tests.workflow import approve
 
 THERAPY = "/api/v1/therapies/checkpoint-inhibitors"
 
@@ -26,10 +27,18 @@ def _check(app) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_the_seeded_and_edited_content_is_consistent(app, client, editor):
+def test_the_seeded_and_edited_content_is_consistent(app, client, editor, reviewer):
     etag = client.get(THERAPY, headers=editor).headers["ETag"]
     changed = client.patch(THERAPY, json={"summary": "Changed once."}, headers=editor | {"If-Match": etag})
-    client.post(f"{THERAPY}/revisions/1/restore", headers=editor | {"If-Match": changed.headers["ETag"]})
+    assert changed.status_code == 200
+    # Changes waiting for review, then approved: consistent at each step.
+    assert _check(app) == (0, "consistent: every item's versions, revisions and search index agree\n")
+    approve(client, THERAPY, editor, reviewer, changed.headers["ETag"])
+    published = client.get(f"{THERAPY}?preview=true", headers=editor).headers["ETag"]
+    restored = client.post(f"{THERAPY}/revisions/1/restore", headers=editor | {"If-Match": published})
+    assert restored.status_code == 200
+    assert _check(app) == (0, "consistent: every item's versions, revisions and search index agree\n")
+    approve(client, THERAPY, editor, reviewer, restored.headers["ETag"])
     assert _check(app) == (0, "consistent: every item's versions, revisions and search index agree\n")
 
 
@@ -93,7 +102,10 @@ def test_a_worker_killed_in_a_burst_of_writes_leaves_everything_consistent(backe
         def write_many(slug: str) -> None:
             for n in range(25):
                 try:
-                    status, headers, _ = _request("GET", f"{base}/api/v1/therapies/{slug}", editor)
+                    # The latest version's ETag: after the first write, a change waits for review.
+                    status, headers, _ = _request(
+                        "GET", f"{base}/api/v1/therapies/{slug}?preview=true", editor
+                    )
                     if status != 200:
                         continue
                     summary = f"{slug} burst write {n}."

@@ -21,8 +21,10 @@ import sqlalchemy as sa
 
 from service.domain.consistency import check_consistency
 from service.domain.db import db
+from tests.backed import BACKED_THERAPY
 from tests.conftest import make_app, token_headers, upgrade_and_seed
 from tests.servers import free_port, running_server
+from tests.workflow import approve
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 THERAPY = "/api/v1/therapies/checkpoint-inhibitors"
@@ -120,7 +122,8 @@ def _assert_unavailable(response) -> None:
 
 
 def test_an_outage_is_503_everywhere_and_the_service_recovers_by_itself(private_postgres, faulty):
-    _, client, editor = faulty
+    app, client, editor = faulty
+    reviewer = token_headers(app, "reviewer-fault", "reviewer")
     assert client.get("/readyz").status_code == 200
     etag = client.get(THERAPY, headers=editor).headers["ETag"]
 
@@ -145,13 +148,20 @@ def test_an_outage_is_503_everywhere_and_the_service_recovers_by_itself(private_
     assert client.get(THERAPY).json["summary"] != "Lost in the outage."
     # Nothing was saved, so the ETag the editor holds is still current: the write can be sent again.
     again = client.patch(THERAPY, json={"summary": "Sent again."}, headers=editor | {"If-Match": etag})
-    assert again.status_code == 200
+    assert again.status_code == 200 and again.json["summary"] == "Sent again."
+    # A change of a published item waits for review, then is public.
+    assert client.get(THERAPY).json["summary"] != "Sent again."
+    approve(client, THERAPY, editor, reviewer, again.headers["ETag"])
     assert client.get(THERAPY).json["summary"] == "Sent again."
 
 
 def test_a_write_cut_off_in_its_commit_is_all_or_nothing_and_the_client_is_told(private_postgres, faulty):
     app, client, editor = faulty
-    before = client.get(THERAPY, headers=editor)
+    # A draft changes in place: its UPDATE and revision are one commit.
+    created = client.post("/api/v1/therapies", json=BACKED_THERAPY, headers=editor)
+    assert created.status_code == 201
+    url = created.headers["Location"]
+    before = client.get(url, headers=editor)
 
     def outage_at_commit(session):
         private_postgres.stop()
@@ -160,7 +170,7 @@ def test_a_write_cut_off_in_its_commit_is_all_or_nothing_and_the_client_is_told(
         sa.event.listen(db.session, "before_commit", outage_at_commit, once=True)
     try:
         response = client.patch(
-            THERAPY,
+            url,
             json={"summary": "Cut off while saving."},
             headers=editor | {"If-Match": before.headers["ETag"]},
         )
@@ -172,13 +182,13 @@ def test_a_write_cut_off_in_its_commit_is_all_or_nothing_and_the_client_is_told(
     assert "may or may not be saved" in response.json["detail"]
 
     private_postgres.start()
-    after = client.get(THERAPY, headers=editor).json
+    after = client.get(url, headers=editor).json
     # All or nothing: either the old version and summary, or the new ones with their revision.
     assert (after["version"], after["summary"]) in {
         (before.json["version"], before.json["summary"]),
         (before.json["version"] + 1, "Cut off while saving."),
     }
-    revisions = client.get(f"{THERAPY}/revisions", headers=editor).json
+    revisions = client.get(f"{url}/revisions", headers=editor).json
     assert max(revision["version"] for revision in revisions) == after["version"]
     with app.app_context():
         assert check_consistency() == []

@@ -1,4 +1,5 @@
-"""Two editors never overwrite each other: of many PATCHes with one ETag, exactly one wins."""
+"""Two editors never overwrite each other: of many PATCHes with one ETag, exactly one wins. Of a
+published item, each PATCH proposes the same pending version: exactly one is kept."""
 
 import threading
 
@@ -12,7 +13,8 @@ WRITERS = 8
 
 def test_concurrent_patches_with_the_same_etag_let_exactly_one_through(app, editor):
     url = "/api/v1/therapies/cytokines"
-    etag = app.test_client().get(url).headers["ETag"]
+    before = app.test_client().get(url)
+    etag = before.headers["ETag"]
     barrier = threading.Barrier(WRITERS)
     statuses: dict[int, int] = {}
 
@@ -32,8 +34,11 @@ def test_concurrent_patches_with_the_same_etag_let_exactly_one_through(app, edit
 
     assert sorted(statuses.values()) == [200] + [412] * (WRITERS - 1)
     winner = next(number for number, status in statuses.items() if status == 200)
-    item = app.test_client().get(url).json
-    assert item["version"] == 2
+    # The public version stays until review; the winner's change is the latest version.
+    public = app.test_client().get(url).json
+    assert public == before.json and public["version"] == 1
+    item = app.test_client().get(f"{url}?preview=true", headers=editor).json
+    assert (item["version"], item["published_version"], item["status"]) == (2, 1, "draft")
     assert item["summary"] == f"Summary by writer {winner}."
     with app.app_context():
         revisions = db.session.scalars(

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from service.domain.db import db
 from service.domain.generation import read_generation
 from service.web import conditional
+from tests.backed import BACKED_THERAPY
 from tests.conftest import token_headers
 
 COLLECTIONS = ["therapies", "mechanisms", "indications", "faqs", "sources"]
@@ -84,13 +85,10 @@ def test_a_304_costs_one_statement(client, count_statements, url):
     assert count_statements(client, url, headers={"If-None-Match": etag}, status=304) == 1
 
 
-def test_a_write_answers_from_the_item_in_hand_with_nothing_read_after_its_commit(uncached_app):
-    client = uncached_app.test_client()
-    editor = token_headers(uncached_app, "editor-in-hand", "editor")
-    url = "/api/v1/therapies/checkpoint-inhibitors"
-    etag = client.get(url, headers=editor).headers["ETag"]
+def _patch_recording_statements(app, client, url, headers) -> tuple[object, list[str]]:
+    """A PATCH of the summary, with the first word of each statement it sends and its COMMITs."""
     events = []
-    with uncached_app.app_context():
+    with app.app_context():
         engine = db.engine
 
     def statement(_connection, _cursor, text, *_args):
@@ -102,11 +100,35 @@ def test_a_write_answers_from_the_item_in_hand_with_nothing_read_after_its_commi
     sa.event.listen(engine, "before_cursor_execute", statement)
     sa.event.listen(engine, "commit", commit)
     try:
-        response = client.patch(url, json={"summary": "Changed."}, headers=editor | {"If-Match": etag})
+        response = client.patch(url, json={"summary": "Changed."}, headers=headers)
     finally:
         sa.event.remove(engine, "before_cursor_execute", statement)
         sa.event.remove(engine, "commit", commit)
+    return response, events
+
+
+def test_a_write_answers_from_the_item_in_hand_with_nothing_read_after_its_commit(uncached_app):
+    client = uncached_app.test_client()
+    editor = token_headers(uncached_app, "editor-in-hand", "editor")
+    # A draft: the change is made to the item itself (a published item's waits for review).
+    created = client.post("/api/v1/therapies", json=BACKED_THERAPY, headers=editor)
+    assert created.status_code == 201
+    url, etag = created.headers["Location"], created.headers["ETag"]
+    response, events = _patch_recording_statements(uncached_app, client, url, editor | {"If-Match": etag})
     assert response.status_code == 200 and response.json["summary"] == "Changed."
     assert "COMMIT" in events
     # The answer and its ETag are made from the item as written: no statement after the commit.
     assert events[events.index("COMMIT") + 1 :] == []
+
+
+def test_a_pending_change_is_one_commit_and_its_answer_writes_nothing(uncached_app):
+    client = uncached_app.test_client()
+    editor = token_headers(uncached_app, "editor-in-hand", "editor")
+    url = "/api/v1/therapies/checkpoint-inhibitors"
+    etag = client.get(url, headers=editor).headers["ETag"]
+    response, events = _patch_recording_statements(uncached_app, client, url, editor | {"If-Match": etag})
+    assert response.status_code == 200 and response.json["summary"] == "Changed."
+    assert events.count("COMMIT") == 1
+    # The answer shows the pending version, read and staged in memory: nothing more is written.
+    assert set(events[events.index("COMMIT") + 1 :]) <= {"SELECT"}
+    assert client.get(url).json["summary"] != "Changed."

@@ -6,6 +6,7 @@ import pytest
 
 from service.domain.content import THERAPY
 from service.domain.editing import create_item
+from tests.workflow import approve
 
 LD = {"Accept": "application/ld+json"}
 ITEMS = {
@@ -176,12 +177,16 @@ def test_the_two_representations_have_their_own_etags_and_304s_never_cross(uncac
     assert json_for_ld.status_code == 200 and json_for_ld.headers["Content-Type"] == "application/json"
 
 
-def test_a_renamed_treatment_shows_in_the_condition_at_once(client, editor):
+def test_a_renamed_treatment_shows_in_the_condition_at_once(client, editor, reviewer):
     url = "/api/v1/indications/melanoma"
     before = client.get(url, headers=LD)
     therapy = "/api/v1/therapies/checkpoint-inhibitors"
     etag = client.get(therapy, headers=editor).headers["ETag"]
-    client.patch(therapy, json={"name": "Checkpoint blockers"}, headers=editor | {"If-Match": etag})
+    renamed = client.patch(therapy, json={"name": "Checkpoint blockers"}, headers=editor | {"If-Match": etag})
+    assert renamed.status_code == 200
+    # Waiting for review, the new name is not public: the condition is unchanged.
+    assert client.get(url, headers=LD | {"If-None-Match": before.headers["ETag"]}).status_code == 304
+    approve(client, therapy, editor, reviewer, renamed.headers["ETag"])
     after = client.get(url, headers=LD | {"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200
     assert after.json["mainEntity"]["possibleTreatment"][0]["name"] == "Checkpoint blockers"
@@ -213,7 +218,7 @@ def test_drafts_and_archived_items_stay_hidden_and_errors_stay_problem_json(app,
     assert draft["name"] == "Draft therapy" and "datePublished" not in draft
 
 
-def test_an_item_revalidates_when_a_source_it_cites_is_retitled(client, editor):
+def test_an_item_revalidates_when_a_source_it_cites_is_retitled(client, editor, reviewer):
     url = "/api/v1/therapies/cytokines"
     before = client.get(url, headers=LD)
     source_slug = client.get(url).json["sources"][0]["source"]
@@ -221,6 +226,9 @@ def test_an_item_revalidates_when_a_source_it_cites_is_retitled(client, editor):
     etag = client.get(source_url).headers["ETag"]
     retitled = client.patch(source_url, json={"title": "A new title"}, headers=editor | {"If-Match": etag})
     assert retitled.status_code == 200
+    # Waiting for review, the new title is not public: the item is unchanged.
+    assert client.get(url, headers=LD | {"If-None-Match": before.headers["ETag"]}).status_code == 304
+    approve(client, source_url, editor, reviewer, retitled.headers["ETag"])
     after = client.get(url, headers=LD | {"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200
     assert "A new title" in [work["name"] for work in after.json["citation"]]

@@ -7,6 +7,7 @@ from service.domain.db import db
 from service.domain.generation import GENERATION_SQL
 from service.web.response_cache import CachedResponse, ResponseCache
 from tests.conftest import make_app
+from tests.workflow import approve
 
 
 @pytest.fixture
@@ -53,11 +54,17 @@ def test_a_repeated_anonymous_read_is_served_from_memory_with_one_tiny_query(bac
     )
 
 
-def test_a_write_makes_every_cached_response_stale(client, editor):
+def test_a_write_makes_every_cached_response_stale(client, editor, reviewer):
     url = "/api/v1/therapies/cytokines"
     before = client.get(url)
     etag = client.get(url, headers=editor).headers["ETag"]
-    client.patch(url, json={"summary": "Fresh."}, headers=editor | {"If-Match": etag})
+    changed = client.patch(url, json={"summary": "Fresh."}, headers=editor | {"If-Match": etag})
+    assert changed.status_code == 200
+    # A change waiting for review is not public: the public read stays as it was.
+    waiting = client.get(url)
+    assert waiting.data == before.data and waiting.headers["ETag"] == before.headers["ETag"]
+    assert client.get(f"{url}?preview=true", headers=editor).json["summary"] == "Fresh."
+    approve(client, url, editor, reviewer, changed.headers["ETag"])
     after = client.get(url)
     assert after.json["summary"] == "Fresh."
     assert after.headers["ETag"] != before.headers["ETag"]

@@ -73,10 +73,15 @@ def test_an_item_withdrawn_to_draft_shows_only_the_slug_the_public_knew(app, cli
     with app.app_context():
         therapy = db.session.scalar(sa.select(Therapy).filter_by(slug="cytokines"))
         update_item(therapy, {"status": "draft", "slug": "secret-new-name"}, author="editor")
+    # A draft is not public: only what is published or withdrawn (archived) reaches the feed.
+    assert read_all(client, cursor)[0] == []
+    with app.app_context():
+        therapy = db.session.scalar(sa.select(Therapy).filter_by(slug="secret-new-name"))
+        archive_item(therapy, author="editor")
         never_public = create_item(FAQ, {"question": "Hidden?", "answer": "Yes."}, author="editor")
         archive_item(never_public, author="editor")
     changes, _ = read_all(client, cursor)
-    assert [(c["slug"], c["status"], c["href"]) for c in changes] == [
-        ("cytokines", "draft", "/api/v1/therapies/cytokines")
+    assert [(c["slug"], c["status"], c["action"], c["href"]) for c in changes] == [
+        ("cytokines", "archived", "archived", "/api/v1/therapies/cytokines")
     ]
     assert "secret-new-name" not in client.get("/api/v1/changes?since=0").get_data(as_text=True)

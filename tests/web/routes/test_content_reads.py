@@ -13,7 +13,7 @@ from service.domain.models import Therapy
 COLLECTIONS = ("therapies", "mechanisms", "indications", "faqs", "sources")
 COMMON_FIELDS = {
     *("slug", "status", "version", "created_at", "updated_at", "published_at", "href", "sources"),
-    "unsupported_claims",
+    *("unsupported_claims", "published_version", "review"),
 }
 NAMED_FIELDS = {"name", "alternate_names", "summary"}
 FIELDS = {
@@ -39,6 +39,9 @@ def test_each_collection_lists_and_serves_items_by_slug(client, collection):
     assert items and isinstance(items, list)
     for item in items:
         assert set(item) == FIELDS[collection]
+        assert set(item["review"]) == {"last_reviewed_on", "reviewed_by", "next_review_due"}
+        # The public reads published versions only.
+        assert (item["status"], item["published_version"]) == ("published", item["version"])
     first = client.get(items[0]["href"])
     assert first.status_code == 200
     assert first.json == items[0]

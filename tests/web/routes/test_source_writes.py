@@ -4,6 +4,7 @@ a source's text never changes, and a cited source stays published."""
 import hashlib
 
 from tests.web.routes.test_content_writes import create, patch
+from tests.workflow import approve, preview_etag
 
 TEXT = (
     "Tumour-infiltrating lymphocyte therapy grows a patient's own immune cells in the laboratory.\n\n"
@@ -24,6 +25,13 @@ def create_source(client, headers, body=None, **extra):
     return create(client, headers, "sources", body or NEW_SOURCE, **extra)
 
 
+def publish_source(client, editor, reviewer, body=None):
+    """A new source, published through review: the approval's response."""
+    created = create_source(client, editor, body)
+    assert client.get(created.headers["Location"]).status_code == 404
+    return approve(client, created.headers["Location"], editor, reviewer, created.headers["ETag"])
+
+
 def test_create_answers_201_with_location_etag_and_the_checksum_of_the_text_sent(client, editor):
     response = create_source(client, editor)
     assert response.headers["Location"] == "/api/v1/sources/a-report-on-til-therapy"
@@ -41,8 +49,8 @@ def test_create_answers_201_with_location_etag_and_the_checksum_of_the_text_sent
     assert [draft["slug"] for draft in drafts] == [source["slug"]]
 
 
-def test_a_published_source_is_read_by_everyone(client, editor):
-    url = create_source(client, editor, NEW_SOURCE | {"status": "published"}).headers["Location"]
+def test_a_published_source_is_read_by_everyone(client, editor, reviewer):
+    url = publish_source(client, editor, reviewer).json["href"]
     assert client.get(url).json["status"] == "published"
     assert url.rsplit("/", 1)[1] in [s["slug"] for s in client.get("/api/v1/sources?page_size=100").json]
 
@@ -127,17 +135,23 @@ def test_every_change_writes_a_revision_and_an_old_version_can_be_restored(clien
     assert client.get(f"{url}/revisions", headers=editor).json[0]["action"] == "restored"
 
 
-def test_a_renamed_source_redirects_and_its_citations_follow(client, editor):
+def test_a_renamed_source_redirects_and_its_citations_follow(client, editor, reviewer):
     renamed = patch(client, editor, CITED_URL, {"slug": "immunotherapy-use-report"})
-    assert renamed.status_code == 200
+    assert renamed.status_code == 200 and renamed.json["slug"] == "immunotherapy-use-report"
+    # Waiting for review: the public still reads the source, and the citations, by the old slug.
+    assert client.get(CITED_URL).json["slug"] == "immunotherapy-use"
+    assert client.get("/api/v1/sources/immunotherapy-use-report").status_code == 404
+    therapy = client.get("/api/v1/therapies/checkpoint-inhibitors").json
+    assert "immunotherapy-use" in [citation["source"] for citation in therapy["sources"]]
+    approve(client, CITED_URL, editor, reviewer)
     old = client.get(CITED_URL)
     assert old.status_code == 301 and old.headers["Location"] == "/api/v1/sources/immunotherapy-use-report"
     therapy = client.get("/api/v1/therapies/checkpoint-inhibitors").json
     assert "immunotherapy-use-report" in [citation["source"] for citation in therapy["sources"]]
 
 
-def test_an_uncited_source_is_archived_and_leaves_public_reads(client, editor):
-    url = create_source(client, editor, NEW_SOURCE | {"status": "published"}).headers["Location"]
+def test_an_uncited_source_is_archived_and_leaves_public_reads(client, editor, reviewer):
+    url = publish_source(client, editor, reviewer).json["href"]
     etag = client.get(url).headers["ETag"]
     assert client.delete(url, headers=editor).status_code == 428
     archived = client.delete(url, headers=editor | {"If-Match": etag})
@@ -152,18 +166,28 @@ def test_a_cited_source_stays_published_and_the_409_names_its_citers(client, edi
     refused = client.delete(CITED_URL, headers=editor | {"If-Match": before.headers["ETag"]})
     assert refused.status_code == 409 and refused.content_type == "application/problem+json"
     assert "therapy 'checkpoint-inhibitors'" in refused.json["detail"]
-    assert patch(client, editor, CITED_URL, {"status": "draft"}).status_code == 409
+    assert patch(client, editor, CITED_URL, {"status": "archived"}).status_code == 409
     assert client.get(CITED_URL, headers=editor).json == before.json
+    # A change to draft only waits beside the published source, which stays as it was.
+    pending = patch(client, editor, CITED_URL, {"status": "draft"})
+    assert pending.status_code == 200 and pending.json["status"] == "draft"
+    assert client.get(CITED_URL, headers=editor).json == before.json
+    assert client.get(CITED_URL).json["status"] == "published"
 
 
-def test_a_new_published_source_backs_a_new_citation_and_only_its_own_text(client, editor):
-    slug = create_source(client, editor, NEW_SOURCE | {"status": "published"}).json["slug"]
+def test_a_new_published_source_backs_a_new_citation_and_only_its_own_text(client, editor, reviewer):
+    slug = publish_source(client, editor, reviewer).json["slug"]
     url = "/api/v1/therapies/cytokines"
     sources = client.get(url).json["sources"]
     cited = patch(client, editor, url, {"sources": [*sources, {"source": slug, "quote": QUOTE}]})
     assert cited.status_code == 200
     last = cited.json["sources"][-1]
     assert (last["source"], last["quote"], last["href"]) == (slug, QUOTE, f"/api/v1/sources/{slug}")
+    # The citation waits for review: no published item cites the source yet.
+    assert client.get(f"/api/v1/sources/{slug}").json["cited_by"] == 0
+    assert client.get(url).json["sources"] == sources
+    approve(client, url, editor, reviewer)
+    assert client.get(url).json["sources"][-1]["source"] == slug
     assert client.get(f"/api/v1/sources/{slug}").json["cited_by"] == 1
     wrong = patch(
         client, editor, url, {"sources": [{"source": slug, "quote": "not a passage of this report"}]}
@@ -180,36 +204,51 @@ def test_a_draft_source_backs_no_citation(client, editor):
     assert "published source" in response.json["errors"]["json"]["sources"]["0"]["source"][0]
 
 
-def test_a_source_etag_changes_with_its_citers_and_stays_a_good_if_match(client, editor):
-    slug = create_source(client, editor, NEW_SOURCE | {"status": "published"}).json["slug"]
+def test_a_source_etag_changes_with_its_citers_and_stays_a_good_if_match(client, editor, reviewer):
+    slug = publish_source(client, editor, reviewer).json["slug"]
     url = f"/api/v1/sources/{slug}"
     public_etag = client.get(url).headers["ETag"]
     faq = "/api/v1/faqs/what-is-immunotherapy"
     sources = [*client.get(faq).json["sources"], {"source": slug, "quote": QUOTE}]
     assert patch(client, editor, faq, {"sources": sources}).status_code == 200
+    # A citation waiting for review changes nothing the public sees of the source.
+    assert client.get(url, headers={"If-None-Match": public_etag}).status_code == 304
+    approve(client, faq, editor, reviewer)
     again = client.get(url, headers={"If-None-Match": public_etag})
     assert again.status_code == 200 and again.json["cited_by"] == 1
     for headers in ({}, editor):
+        # With no change waiting, the public ETag and an editor's are good If-Match.
         etag = client.get(url, headers=headers).headers["ETag"]
         written = patch(client, editor, url, {"publisher": f"Publisher {len(headers)}"}, etag)
-        assert written.status_code == 200
-        read = client.get(url, headers=editor)
-        assert read.headers["ETag"] == written.headers["ETag"]
+        assert written.status_code == 200 and written.json["status"] == "draft"
+        assert preview_etag(client, url, editor) == written.headers["ETag"]
+        # A change waits: only the latest version's ETag is a good If-Match now.
+        assert patch(client, editor, url, {"author": "Someone"}, etag).status_code == 412
+        published = approve(client, url, editor, reviewer, written.headers["ETag"])
+        assert client.get(url).json["publisher"] == f"Publisher {len(headers)}"
+        assert client.get(url, headers=editor).headers["ETag"] != etag
+        assert preview_etag(client, url, editor) == published.headers["ETag"]
 
 
-def test_source_changes_are_in_the_feed(client, editor):
+def test_source_changes_are_in_the_feed(client, editor, reviewer):
     cursor = client.get("/api/v1/changes").json["next_cursor"]
-    created = create_source(client, editor, NEW_SOURCE | {"status": "published"})
-    patch(client, editor, created.headers["Location"], {"author": "A. Author"})
+    url = publish_source(client, editor, reviewer).json["href"]
+    patch(client, editor, url, {"author": "A. Author"})
+    # A change waiting for review is not in the feed.
+    changes = client.get(f"/api/v1/changes?since={cursor}").json["changes"]
+    assert [(c["slug"], c["version"], c["action"]) for c in changes] == [
+        ("a-report-on-til-therapy", 3, "published")
+    ]
+    approve(client, url, editor, reviewer)
     changes = client.get(f"/api/v1/changes?since={cursor}").json["changes"]
     assert [(c["type"], c["slug"], c["version"], c["action"], c["href"]) for c in changes] == [
-        ("source", "a-report-on-til-therapy", 1, "created", created.headers["Location"]),
-        ("source", "a-report-on-til-therapy", 2, "updated", created.headers["Location"]),
+        ("source", "a-report-on-til-therapy", 3, "published", url),
+        ("source", "a-report-on-til-therapy", 6, "published", url),
     ]
 
 
-def test_sources_are_not_searched(client, editor):
-    create_source(client, editor, NEW_SOURCE | {"status": "published"})
+def test_sources_are_not_searched(client, editor, reviewer):
+    publish_source(client, editor, reviewer)
     hits = client.get("/api/v1/search?q=lymphocyte&page_size=100").json
     assert {hit["type"] for hit in hits} <= {"therapy", "mechanism", "indication", "faq"}
     assert client.get("/api/v1/search?q=laboratory&type=source").status_code == 422
