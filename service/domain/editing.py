@@ -356,13 +356,22 @@ def _save(
     )
     search.index_item(item)
     if commit:
-        try:
-            session.commit()
-        except DBAPIError as error:
-            session.rollback()
-            # A connection lost mid-commit leaves the outcome with the server; any other failure
-            # (a lock, a conflict) means the transaction was not committed.
-            if error.connection_invalidated:
-                raise CommitOutcomeUnknown from error
-            raise
+        commit_change(item)
     return item
+
+
+def commit_change(item: ContentItem) -> None:
+    """Commit a change of the item. Two writers of the same version: the second is told (412)."""
+    session = db.session
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise StaleVersion(f"This {item.type} was changed by someone else; fetch it again.") from None
+    except DBAPIError as error:
+        session.rollback()
+        # A connection lost mid-commit leaves the outcome with the server; any other failure
+        # (a lock, a conflict) means the transaction was not committed.
+        if error.connection_invalidated:
+            raise CommitOutcomeUnknown from error
+        raise

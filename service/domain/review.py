@@ -15,13 +15,12 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from service.domain import claims
 from service.domain.content import kind_of, snapshot
 from service.domain.db import db
-from service.domain.editing import _apply, replacement, update_item
-from service.domain.errors import ContentConflict, InvalidContent, NotAllowed, StaleVersion
+from service.domain.editing import _apply, commit_change, replacement, update_item
+from service.domain.errors import ContentConflict, InvalidContent, NotAllowed
 from service.domain.models import ContentItem, Revision, utcnow
 
 
@@ -260,9 +259,5 @@ def _add_pending(
             note=note,
         )
     )
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise StaleVersion(f"This {item.type} was changed by someone else; fetch it again.") from None
+    commit_change(item)
     return item
