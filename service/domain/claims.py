@@ -15,6 +15,8 @@ import re
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from markdown_it import MarkdownIt
+from mdit_py_plugins.footnote import footnote_plugin
 
 from service.domain.content import ContentKind, kind_of, reverse_link
 from service.domain.db import db
@@ -30,8 +32,10 @@ MARKER = re.compile(r"\[\^([^\]\s]+)\]")
 FOOTNOTE_DEFINITION = re.compile(r"^ {0,3}\[\^[^\]\s]+\]:", re.MULTILINE)
 _APPROVAL = re.compile(r"\bapprov", re.IGNORECASE)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
-# Blocks that state nothing: headings and thematic breaks.
-_NOT_A_STATEMENT = re.compile(r"^(#{1,6}\s.*|[-*_]{3,})$")
+# Blocks that state nothing: thematic breaks.
+_NOT_A_STATEMENT = re.compile(r"^[-*_]{3,}$")
+# Markers as Markdown reads them: not in a code span, not in a link's address.
+_footnotes = MarkdownIt("commonmark", {"html": False}).use(footnote_plugin)
 
 
 def claimable(kind: ContentKind) -> tuple[set[str], set[str]]:
@@ -127,7 +131,7 @@ def unsupported_claims(item: ContentItem) -> dict[str, list[str]]:
         markdown = getattr(item, f"{field}_markdown") or ""
         for number, paragraph in enumerate(paragraphs(markdown), start=1):
             markers = MARKER.findall(paragraph)
-            if not any(marker in keys for marker in markers):
+            if not rendered_markers(paragraph, keys):
                 lacks(
                     field, f"Paragraph {number} carries no footnote marker [^id] naming one of its citations."
                 )
@@ -150,6 +154,18 @@ def _old_slugs(item: ContentItem) -> list[str]:
     if item.id is None:
         return []
     return list(db.session.scalars(sa.select(SlugRedirect.old_slug).where(SlugRedirect.item_id == item.id)))
+
+
+def rendered_markers(block: str, keys: set[str]) -> list[str]:
+    """The markers of a block that render as footnote links to these citations."""
+    definitions = "\n".join(f"[^{key}]: -" for key in sorted(keys))
+    tokens = _footnotes.parse(f"{block}\n\n{definitions}")
+    return [
+        child.meta["label"]
+        for token in tokens
+        for child in token.children or ()
+        if child.type == "footnote_ref" and child.meta["label"] in keys
+    ]
 
 
 def as_list(problems: dict[str, list[str]]) -> list[dict[str, str]]:

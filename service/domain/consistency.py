@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from service.domain.content import KINDS, ContentKind, numbered_citations, snapshot
 from service.domain.db import db
-from service.domain.models import Revision
+from service.domain.models import ContentItem, Revision, SlugRedirect
 from service.domain.queries import ALL_STATUSES, load_options
 from service.domain.search import document, search_index_rows
 
@@ -28,6 +28,7 @@ def check_consistency() -> list[str]:
         for item_id, count, lowest, highest in db.session.execute(versions.group_by(Revision.item_id))
     }
     indexed = search_index_rows()
+    renamed = _renamed_sources()
     problems = []
     seen = set()
     for kind, item, newest in _items_with_newest_revision():
@@ -37,8 +38,8 @@ def check_consistency() -> list[str]:
         # Versions 1 to the newest, none missing: the item's own, then any waiting for review.
         if found is None or found[1:] != (1, found[0]) or found[0] < item.version:
             problems.append(f"{name}: version {item.version}, but revisions (count, first, last) {found}")
-        if newest is None or _recorded(newest.snapshot, kind) != _recorded(
-            snapshot(item), kind, newest.snapshot
+        if newest is None or _recorded(newest.snapshot, kind, renamed) != _recorded(
+            snapshot(item), kind, renamed, newest.snapshot
         ):
             problems.append(f"{name}: the revision of version {item.version} is not the item as it stands")
         if indexed.get(item.id) != (document(item) if kind.searchable else None):
@@ -47,14 +48,28 @@ def check_consistency() -> list[str]:
     return problems
 
 
-def _recorded(state: dict, kind: ContentKind, recorded: dict | None = None) -> dict:
+def _recorded(state: dict, kind: ContentKind, renamed: dict[str, str], recorded: dict | None = None) -> dict:
     """The state as a revision records it: without links, only the fields the revision has (a
-    revision written before a field existed does not have it), its citations numbered."""
+    revision written before a field existed does not have it), its citations numbered and naming
+    each source by its current slug (a source may have been renamed since)."""
     fields = (recorded or state).keys() - kind.links.keys()
     unlinked = {name: state[name] for name in fields if name in state}
     if "sources" in unlinked:
-        unlinked["sources"] = numbered_citations(unlinked["sources"])
+        unlinked["sources"] = [
+            citation | {"source": renamed.get(citation["source"], citation["source"])}
+            for citation in numbered_citations(unlinked["sources"])
+        ]
     return unlinked
+
+
+def _renamed_sources() -> dict[str, str]:
+    """Each old slug of a source, to its current one."""
+    rows = db.session.execute(
+        sa.select(SlugRedirect.old_slug, ContentItem.slug)
+        .join(ContentItem, ContentItem.id == SlugRedirect.item_id)
+        .where(SlugRedirect.type == "source")
+    )
+    return dict(rows.tuples().all())
 
 
 def _items_with_newest_revision() -> Iterator[tuple]:

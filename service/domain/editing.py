@@ -256,6 +256,13 @@ def _citations(kind: ContentKind, citations: list[dict[str, Any]]) -> list[Citat
     # Only a published source backs a claim: a draft's or an archived one's text is not public.
     published = sa.select(Source).where(Source.slug.in_(slugs), Source.status == "published")
     sources = {s.slug: s for s in db.session.scalars(published)}
+    if missing := slugs - sources.keys():
+        # A revision may name a source by a slug it has since been renamed from.
+        renamed = sa.select(SlugRedirect.old_slug, Source).join(Source, Source.id == SlugRedirect.item_id)
+        renamed = renamed.where(
+            SlugRedirect.type == "source", SlugRedirect.old_slug.in_(missing), Source.status == "published"
+        )
+        sources.update({old_slug: source for old_slug, source in db.session.execute(renamed)})
     errors: dict[int, dict[str, list[str]]] = {}
     for index, citation in enumerate(citations):
         source, quote = sources.get(citation["source"]), citation["quote"]
@@ -283,9 +290,11 @@ def _citations(kind: ContentKind, citations: list[dict[str, Any]]) -> list[Citat
 
 def _change_slug(item: ContentItem, kind: ContentKind, new_slug: str) -> None:
     if item.slug:
+        # The slug it leaves redirects to it, whichever item it redirected to before.
+        db.session.execute(sa.delete(SlugRedirect).filter_by(type=kind.type, old_slug=item.slug))
         db.session.add(SlugRedirect(type=kind.type, old_slug=item.slug, item_id=item.id))
-    # The new slug may have been this or another item's old one: the live item wins.
-    db.session.execute(sa.delete(SlugRedirect).filter_by(type=kind.type, old_slug=new_slug))
+    # The new slug may be another item's old one: the live item wins in URLs, and the redirect
+    # stays, so that the citations naming that item by it still back their links.
     item.slug = new_slug
 
 
@@ -330,7 +339,12 @@ def _save(
     except IntegrityError:
         session.rollback()
         raise ContentConflict(f"The slug or {kind_of(item).title_field} is already taken.") from None
-    # After the flush, so that the claims are read as written (a new old slug included).
+    # After the flush, so that the claims are read as written (a new old slug included), and what
+    # it links to read again: after the generation's bump, where writers queue, another writer's
+    # publish of a linked item is seen.
+    for field in kind_of(item).links:
+        for linked in getattr(item, field):
+            session.expire(linked)
     problems = claims.unsupported_claims(item)
     if problems and item.status == "published" and check_claims:
         session.rollback()

@@ -21,7 +21,7 @@ from service.domain.content import KINDS, snapshot, state_value
 from service.domain.db import db
 from service.domain.editing import check_published, create_item, latest_revision, update_item
 from service.domain.errors import ContentError
-from service.domain.models import ContentItem
+from service.domain.models import ContentItem, SlugRedirect
 from service.domain.text import clean_source_text
 
 SEED_AUTHOR = "seed"
@@ -70,19 +70,21 @@ def load_seed(seed_dir: Path, schemas: Mapping[str, type[ma.Schema]]) -> SeedRep
         for type_, filename in CONTENT_FILES:
             for entry in _read_yaml(seed_dir / filename):
                 written += _load_item(type_, schemas[type_], entry, report)
-        # Each written item, and every item it links to: a link's backing may be at either end.
-        touched = {item.id: item for item in written}
-        for item in written:
-            for field in KINDS[item.type].links:
-                touched.update((linked.id, linked) for linked in getattr(item, field))
-        if unsupported := check_published(list(touched.values())):
+        if written:
+            # What every item lacks is brought up to date (a link's backing may be at either end,
+            # and a database from before the claim rules has all to catch up on); only the seed's
+            # own items must lack nothing, since what editors wrote is theirs to fix.
+            unsupported = check_published(list(db.session.scalars(sa.select(ContentItem))))
+            seeded = {f"{item.type} {item.slug}" for item in written}
             lines = [
                 f"{name}: {claim}: {problem}"
                 for name, found in unsupported.items()
+                if name in seeded
                 for claim, problems in found.items()
                 for problem in problems
             ]
-            raise SeedError("Unsupported claims in the seed:\n" + "\n".join(lines))
+            if lines:
+                raise SeedError("Unsupported claims in the seed:\n" + "\n".join(lines))
     except BaseException:
         db.session.rollback()
         raise
@@ -128,6 +130,12 @@ def _load_item(
         if link_field in data:
             data[link_field] = sorted(data[link_field])
     item = db.session.scalar(sa.select(kind.model).filter_by(slug=data["slug"]))
+    if item is None:
+        # An editor may have renamed it: the seed's slug then redirects to it.
+        renamed = sa.select(kind.model).join(SlugRedirect, SlugRedirect.item_id == kind.model.id)
+        item = db.session.scalar(
+            renamed.where(SlugRedirect.type == type_, SlugRedirect.old_slug == data["slug"])
+        )
     batch = {"author": SEED_AUTHOR, "commit": False, "check_claims": False, "reviewed_by": SEED_AUTHOR}
     try:
         if item is None:

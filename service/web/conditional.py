@@ -22,6 +22,7 @@ from service.domain.db import db
 from service.domain.generation import read_generation
 from service.domain.models import ContentItem
 from service.web.auth import current_token, sends_token
+from service.web.health_representation import ETAG_SUFFIXES
 from service.web.paths import HEALTH_PATHS
 
 # Where the response cache leaves the generation it read, so that the request reads it only once.
@@ -140,10 +141,12 @@ def check_if_match(item: ContentItem) -> None:
     pending = review.pending_revision(item)
     current = [latest_etag(item, pending.version if pending is not None else item.version)]
     if pending is None:
-        current += [
+        tags = (
             ItemState.of(item, queries.PUBLIC).etag("public"),
             ItemState.of(item, queries.ALL_STATUSES).etag("editor"),
-        ]
+        )
+        # Of either representation, JSON or JSON-LD.
+        current += [tag + suffix for tag in tags for suffix in ETAG_SUFFIXES.values()]
     if not any(request.if_match.contains(etag) for etag in current):
         message = (
             "The item has changed since you read it: fetch it again (?preview=true) and redo the change."

@@ -7,9 +7,10 @@ chooses, and the response cache would then serve one client's host to every othe
 """
 
 import functools
+import json
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
@@ -56,9 +57,11 @@ def represented(item: ContentItem, media_type: str) -> ContentItem | Response:
     route's schema to serialize as JSON."""
     if media_type != JSON_LD:
         return item
-    response = current_app.json.response(medical_web_page(item))
-    response.mimetype = JSON_LD
-    return response
+    # Pages embed it in <script type="application/ld+json">: no text of it may close that element.
+    body = json.dumps(medical_web_page(item), ensure_ascii=False)
+    for character, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e")):
+        body = body.replace(character, escaped)
+    return Response(body, mimetype=JSON_LD)
 
 
 def medical_web_page(item: ContentItem) -> dict[str, Any]:

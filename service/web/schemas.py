@@ -73,11 +73,12 @@ class CitationSchema(ma.Schema):
         metadata=_doc("The citation's id within its item; footnote markers [^id] name it.", "c1"),
     )
     source = fields.Function(
-        lambda citation: citation.source.slug, metadata=_doc("The source's slug.", "immunotherapy-use")
+        lambda citation: citation.source.slug,
+        metadata=_doc("The source's slug.", "immunotherapy-use") | {"type": "string"},
     )
     href = fields.Function(
         lambda citation: f"{collection_href('sources')}/{citation.source.slug}",
-        metadata=_doc("The source's URL path.", "/api/v1/sources/immunotherapy-use"),
+        metadata=_doc("The source's URL path.", "/api/v1/sources/immunotherapy-use") | {"type": "string"},
     )
     quote = fields.String(metadata=_doc("An exact passage of the source's cleaned text."))
     supports = fields.List(fields.String(), metadata=_doc(SUPPORTS_DESCRIPTION, ["summary"]))

@@ -88,8 +88,14 @@ def test_an_item_etag_changes_with_the_item_and_with_what_it_links_to(app, clien
 def test_items_carry_last_modified_from_themselves_and_what_they_link_to(app, client):
     url = "/api/v1/therapies/checkpoint-inhibitors"
     before = client.get(url)
-    # Seeded after the items it links to, the therapy is the newest of them.
-    assert before.last_modified == datetime.fromisoformat(before.json["updated_at"]).replace(microsecond=0)
+    therapy = before.json
+    shown = [
+        therapy["href"],
+        *(link["href"] for name in ("mechanisms", "indications", "faqs") for link in therapy[name]),
+    ]
+    shown += [citation["href"] for citation in therapy["sources"]]
+    newest = max(datetime.fromisoformat(client.get(href).json["updated_at"]) for href in shown)
+    assert before.last_modified == newest.replace(microsecond=0)
     edit(app, Indication, "melanoma", name="Melanoma of the skin", alternate_names=["melanoma"])
     melanoma = client.get("/api/v1/indications/melanoma").json
     after = client.get(url)

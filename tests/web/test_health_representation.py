@@ -1,6 +1,8 @@
 """The health representation: schema.org JSON-LD of an item for `Accept: application/ld+json`, with
 validators of its own, and today's JSON for every other Accept."""
 
+import json
+
 import jsonschema
 import pytest
 
@@ -232,3 +234,34 @@ def test_an_item_revalidates_when_a_source_it_cites_is_retitled(client, editor, 
     after = client.get(url, headers=LD | {"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200
     assert "A new title" in [work["name"] for work in after.json["citation"]]
+
+
+def test_a_source_answers_json_whatever_is_asked(client):
+    response = client.get("/api/v1/sources/immunotherapy-use", headers=LD)
+    assert response.status_code == 200 and response.content_type == "application/json"
+
+
+def test_no_text_of_a_page_can_close_the_script_element_it_is_embedded_in(client, editor):
+    hostile = "A report that says </script><script>alert(1)</script> & more, at length."
+    created = client.post(
+        "/api/v1/sources",
+        json={"title": "A hostile report", "text": hostile, "status": "published"},
+        headers=editor,
+    )
+    assert created.status_code == 201, created.json
+    url = "/api/v1/faqs/what-is-immunotherapy"
+    sources = [*client.get(url).json["sources"], {"source": "a-hostile-report", "quote": hostile}]
+    etag = client.get(url).headers["ETag"]
+    assert (
+        client.patch(url, json={"sources": sources}, headers=editor | {"If-Match": etag}).status_code == 200
+    )
+    body = client.get(url, headers=LD).get_data(as_text=True)
+    assert "</script>" not in body and "<script>" not in body and "\\u003c/script\\u003e" in body
+    assert hostile in [text for work in json.loads(body)["citation"] for text in work["text"]]
+
+
+def test_the_json_ld_etag_serves_as_if_match(client, editor):
+    url = "/api/v1/therapies/cytokines"
+    etag = client.get(url, headers=LD).headers["ETag"]
+    response = client.patch(url, json={"summary": "Changed."}, headers=editor | {"If-Match": etag})
+    assert response.status_code == 200

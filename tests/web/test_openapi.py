@@ -114,6 +114,8 @@ def _field_facts(definition: dict):
         types |= set(kind) if isinstance(kind, list) else {kind}
         for value in alternative.get("enum", []):
             yield ("value", value)
+    if types == {None}:
+        return  # untyped: any type a later version gives it narrows nothing clients relied on
     yield ("type", json.dumps(sorted(str(kind) for kind in types - {"null"})))
     if "null" not in types:
         yield ("never null",)

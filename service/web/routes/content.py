@@ -33,6 +33,7 @@ from service.web.conditional import (
 )
 from service.web.health_representation import (
     ETAG_SUFFIXES,
+    JSON,
     JSON_LD_RESPONSE,
     VARY_ACCEPT,
     negotiate,
@@ -156,6 +157,9 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
     )
     read_schema = READ_SCHEMAS[kind.type]
     docs = _docs(kind)
+    health_representation_documented = (
+        blp.alt_response(200, **JSON_LD_RESPONSE, headers=ITEM_HEADERS) if kind.cites else (lambda view: view)
+    )
 
     @blp.route("")
     class Collection(MethodView):
@@ -218,7 +222,7 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         @documented(301, 304, 404, 503)
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
         # Below `response`, so that the spec lists JSON first and takes this description.
-        @blp.alt_response(200, **JSON_LD_RESPONSE, headers=ITEM_HEADERS)
+        @health_representation_documented
         @blp.arguments(PreviewArgsSchema, location="query")
         def get(self, args, slug):
             if args.get("preview"):
@@ -232,7 +236,8 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
                 if current is not None:
                     return redirect(item_href(kind, current), 301)
                 abort(404, message=f"No {kind.type} has the slug '{slug}'.")
-            media_type = negotiate(request.headers.get("Accept"))
+            # A source is a document, not health content: it answers JSON only.
+            media_type = negotiate(request.headers.get("Accept")) if kind.cites else JSON
             suffix = ETAG_SUFFIXES[media_type]
             etag = state.etag(reader_scope()) + suffix
             if (unchanged := not_modified(etag, state.last_modified)) is not None:

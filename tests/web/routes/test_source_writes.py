@@ -3,6 +3,9 @@ a source's text never changes, and a cited source stays published."""
 
 import hashlib
 
+from service.domain.seeding import load_seed
+from service.web.schemas import CREATE_SCHEMAS
+from tests.domain.test_seeding import SEED_DIR
 from tests.web.routes.test_content_writes import create, patch
 from tests.workflow import approve, preview_etag
 
@@ -252,3 +255,20 @@ def test_sources_are_not_searched(client, editor, reviewer):
     hits = client.get("/api/v1/search?q=lymphocyte&page_size=100").json
     assert {hit["type"] for hit in hits} <= {"therapy", "mechanism", "indication", "faq"}
     assert client.get("/api/v1/search?q=laboratory&type=source").status_code == 422
+
+
+def test_a_renamed_source_keeps_restores_the_seed_and_flask_check_working(app, client, editor):
+    url = "/api/v1/sources/immunotherapy-use"
+    renamed = patch(client, editor, url, {"slug": "immunotherapy-use-renamed"})
+    assert renamed.status_code == 200, renamed.json
+    therapy = "/api/v1/therapies/checkpoint-inhibitors"
+    assert patch(client, editor, therapy, {"summary": "Changed."}).status_code == 200
+    restored = client.post(
+        f"{therapy}/revisions/1/restore", headers=editor | {"If-Match": client.get(therapy).headers["ETag"]}
+    )
+    assert restored.status_code == 200, restored.json
+    with app.app_context():
+        report = load_seed(SEED_DIR, CREATE_SCHEMAS)
+    assert "source immunotherapy-use" in report.kept and not any("source" in name for name in report.created)
+    result = app.test_cli_runner().invoke(args=["check"])
+    assert result.exit_code == 0, result.output
