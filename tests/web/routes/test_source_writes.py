@@ -257,14 +257,15 @@ def test_sources_are_not_searched(client, editor, reviewer):
     assert client.get("/api/v1/search?q=laboratory&type=source").status_code == 422
 
 
-def test_a_renamed_source_keeps_restores_the_seed_and_flask_check_working(app, client, editor):
+def test_a_renamed_source_keeps_restores_the_seed_and_flask_check_working(app, client, editor, reviewer):
     url = "/api/v1/sources/immunotherapy-use"
     renamed = patch(client, editor, url, {"slug": "immunotherapy-use-renamed"})
     assert renamed.status_code == 200, renamed.json
+    approve(client, url, editor, reviewer, renamed.headers["ETag"])
     therapy = "/api/v1/therapies/checkpoint-inhibitors"
     assert patch(client, editor, therapy, {"summary": "Changed."}).status_code == 200
     restored = client.post(
-        f"{therapy}/revisions/1/restore", headers=editor | {"If-Match": client.get(therapy).headers["ETag"]}
+        f"{therapy}/revisions/1/restore", headers=editor | {"If-Match": preview_etag(client, therapy, editor)}
     )
     assert restored.status_code == 200, restored.json
     with app.app_context():
