@@ -74,14 +74,7 @@ def propose_change(
     if replace:
         changes = replacement(item, changes)
     if item.status != "published" or changes.get("status") == "archived":
-        return update_item(
-            item,
-            changes,
-            author=writer.author,
-            person=writer.person,
-            note=note,
-            action=None if action == "updated" else action,
-        )
+        return _in_place(item, changes, writer, note, None if action == "updated" else action)
     pending = pending_revision(item)
     base = pending.snapshot if pending is not None else snapshot(item)
     version = (pending.version if pending is not None else item.version) + 1
@@ -101,14 +94,7 @@ def submit(item: ContentItem, writer: Writer, *, note: str | None = None) -> Con
         state = pending.snapshot | {"status": "in_review"}
         return _add_pending(item, pending.version + 1, state, "submitted", writer, note)
     _expect(item.status, "draft", "submitted")
-    return update_item(
-        item,
-        {"status": "in_review"},
-        author=writer.author,
-        person=writer.person,
-        note=note,
-        action="submitted",
-    )
+    return _in_place(item, {"status": "in_review"}, writer, note, "submitted")
 
 
 def approve(item: ContentItem, writer: Writer, *, note: str | None = None) -> ContentItem:
@@ -121,15 +107,7 @@ def approve(item: ContentItem, writer: Writer, *, note: str | None = None) -> Co
             "another person approves it (four eyes)."
         )
     changes = (pending.snapshot if pending is not None else {}) | {"status": "published"}
-    return update_item(
-        item,
-        changes,
-        author=writer.author,
-        person=writer.person,
-        note=note,
-        action="published",
-        reviewed_by=writer.person,
-    )
+    return _in_place(item, changes, writer, note, "published", reviewed=True)
 
 
 def reject(item: ContentItem, writer: Writer, *, note: str | None) -> ContentItem:
@@ -144,9 +122,7 @@ def reject(item: ContentItem, writer: Writer, *, note: str | None) -> ContentIte
             item, pending.version + 1, pending.snapshot | {"status": "draft"}, "rejected", writer, note
         )
     _expect(item.status, "in_review", "rejected")
-    return update_item(
-        item, {"status": "draft"}, author=writer.author, person=writer.person, note=note, action="rejected"
-    )
+    return _in_place(item, {"status": "draft"}, writer, note, "rejected")
 
 
 def confirm(item: ContentItem, writer: Writer, *, note: str | None = None) -> ContentItem:
@@ -156,15 +132,7 @@ def confirm(item: ContentItem, writer: Writer, *, note: str | None = None) -> Co
             f"Only a published {item.type} with no change waiting is re-confirmed; "
             "approve the change instead."
         )
-    return update_item(
-        item,
-        {},
-        author=writer.author,
-        person=writer.person,
-        note=note,
-        action="reviewed",
-        reviewed_by=writer.person,
-    )
+    return _in_place(item, {}, writer, note, "reviewed", reviewed=True)
 
 
 # Steps that move a version on without writing it: the people who take them wrote nothing.
@@ -232,6 +200,26 @@ def reviews_due(months: int, today: date | None = None) -> list[Due]:
             )
             due.append(Due(item, "review_overdue", since))
     return sorted(due, key=lambda entry: entry.since)
+
+
+def _in_place(
+    item: ContentItem,
+    changes: dict,
+    writer: Writer,
+    note: str | None,
+    action: str | None,
+    reviewed: bool = False,
+) -> ContentItem:
+    """A change of the item itself, by the editing path; `reviewed`: the writer reviewed it."""
+    return update_item(
+        item,
+        changes,
+        author=writer.author,
+        person=writer.person,
+        note=note,
+        action=action,
+        reviewed_by=writer.person if reviewed else None,
+    )
 
 
 def _expect(status: str, wanted: str, step: str) -> None:

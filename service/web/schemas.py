@@ -494,6 +494,38 @@ READ_SCHEMAS = {
 assert set(CREATE_SCHEMAS) == set(READ_SCHEMAS) == set(KINDS)
 
 
+class ItemReferenceSchema(ma.Schema):
+    """The item an entry is about (its `item`): its type, slug, name and URL path."""
+
+    type = fields.Function(
+        lambda entry: entry.item.type, metadata=_doc("The content type.", "therapy") | {"type": "string"}
+    )
+    slug = fields.Function(
+        lambda entry: entry.item.slug, metadata=_doc("The item's slug.") | {"type": "string"}
+    )
+    name = fields.Function(
+        lambda entry: entry.item.title, metadata=_doc("Its name, or a FAQ's question.") | {"type": "string"}
+    )
+    href = fields.Function(
+        lambda entry: content_href(entry.item), metadata=_doc("Its URL path.") | {"type": "string"}
+    )
+
+
+class DueSchema(ItemReferenceSchema):
+    """An item that waits for a reviewer, and why."""
+
+    reason = fields.String(
+        metadata=_doc(
+            "`in_review`: a change waits for approval; `review_overdue`: the published version is due "
+            "to be reviewed again.",
+            "in_review",
+        )
+    )
+    since = fields.DateTime(
+        metadata=_doc("Since when it waits: when it was submitted, or the day it fell due.")
+    )
+
+
 # --- Query arguments -----------------------------------------------------------------------------
 
 

@@ -1,6 +1,5 @@
 """Search across every content type."""
 
-import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import fields
 
@@ -8,8 +7,8 @@ from service.domain import queries
 from service.web.blueprint import Blueprint
 from service.web.conditional import current_generation, list_etag, not_modified
 from service.web.paging import paged, pagination_headers
-from service.web.paths import API_PREFIX, content_href
-from service.web.schemas import SearchArgsSchema
+from service.web.paths import API_PREFIX
+from service.web.schemas import ItemReferenceSchema, SearchArgsSchema
 
 blp = Blueprint(
     "search",
@@ -19,16 +18,8 @@ blp = Blueprint(
 )
 
 
-class HitSchema(ma.Schema):
-    type = fields.Function(
-        lambda hit: hit.item.type, metadata={"description": "The content type.", "example": "therapy"}
-    )
-    slug = fields.Function(lambda hit: hit.item.slug, metadata={"description": "The item's slug."})
-    name = fields.Function(
-        lambda hit: hit.item.title, metadata={"description": "Its name, or a FAQ's question."}
-    )
+class HitSchema(ItemReferenceSchema):
     snippet = fields.String(metadata={"description": "A short plain-text extract around the match."})
-    href = fields.Function(lambda hit: content_href(hit.item), metadata={"description": "Its URL path."})
     rank = fields.Float(
         metadata={"description": "Relevance: higher is better; comparable within one search."}
     )
