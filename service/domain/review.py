@@ -20,7 +20,7 @@ from service.domain import claims
 from service.domain.content import kind_of, snapshot
 from service.domain.db import db
 from service.domain.editing import _apply, commit_change, replacement, update_item
-from service.domain.errors import ContentConflict, InvalidContent, NotAllowed
+from service.domain.errors import ContentConflict, InvalidContent, NotAllowed, StaleVersion
 from service.domain.models import ContentItem, Revision, utcnow
 
 
@@ -42,9 +42,13 @@ def pending_revision(item: ContentItem) -> Revision | None:
     return newest if newest is not None and newest.version > item.version else None
 
 
-def latest_status(item: ContentItem) -> str:
+def pending_as_read(item: ContentItem, read_version: int) -> Revision | None:
+    """The pending version, when the latest version is still the one the writer read (If-Match):
+    a change made to another one in between is refused (412)."""
     pending = pending_revision(item)
-    return pending.status if pending is not None else item.status
+    if (pending.version if pending is not None else item.version) != read_version:
+        raise StaleVersion(f"This {item.type} was changed by someone else; fetch it again.")
+    return pending
 
 
 def staged(item: ContentItem, pending: Revision) -> ContentItem:
@@ -61,6 +65,7 @@ def staged(item: ContentItem, pending: Revision) -> ContentItem:
 
 def propose_change(
     item: ContentItem,
+    read_version: int,
     changes: dict[str, Any],
     writer: Writer,
     *,
@@ -75,7 +80,7 @@ def propose_change(
         changes = replacement(item, changes)
     if item.status != "published" or changes.get("status") == "archived":
         return _in_place(item, changes, writer, note, None if action == "updated" else action)
-    pending = pending_revision(item)
+    pending = pending_as_read(item, read_version)
     base = pending.snapshot if pending is not None else snapshot(item)
     version = (pending.version if pending is not None else item.version) + 1
     # Validated as a write to the item would be (links, quotes, unique names), then let go.
@@ -86,9 +91,9 @@ def propose_change(
     return _add_pending(item, version, state, action, writer, note)
 
 
-def submit(item: ContentItem, writer: Writer, *, note: str | None = None) -> ContentItem:
+def submit(item: ContentItem, read_version: int, writer: Writer, *, note: str | None = None) -> ContentItem:
     """A draft goes to review."""
-    pending = pending_revision(item)
+    pending = pending_as_read(item, read_version)
     if pending is not None:
         _expect(pending.status, "draft", "submitted")
         state = pending.snapshot | {"status": "in_review"}
@@ -97,9 +102,9 @@ def submit(item: ContentItem, writer: Writer, *, note: str | None = None) -> Con
     return _in_place(item, {"status": "in_review"}, writer, note, "submitted")
 
 
-def approve(item: ContentItem, writer: Writer, *, note: str | None = None) -> ContentItem:
+def approve(item: ContentItem, read_version: int, writer: Writer, *, note: str | None = None) -> ContentItem:
     """A second person publishes what is in review; the claim rules are checked as on any publish."""
-    pending = pending_revision(item)
+    pending = pending_as_read(item, read_version)
     _expect(pending.status if pending is not None else item.status, "in_review", "approved")
     if writer.person in authors_since_published(item):
         raise NotAllowed(
@@ -110,12 +115,12 @@ def approve(item: ContentItem, writer: Writer, *, note: str | None = None) -> Co
     return _in_place(item, changes, writer, note, "published", reviewed=True)
 
 
-def reject(item: ContentItem, writer: Writer, *, note: str | None) -> ContentItem:
+def reject(item: ContentItem, read_version: int, writer: Writer, *, note: str | None) -> ContentItem:
     """What is in review goes back to draft, with a note saying why."""
     if not note:
         message = "Say why in a note (X-Change-Note or change_note): the editor needs it."
         raise InvalidContent(message, {"change_note": [message]})
-    pending = pending_revision(item)
+    pending = pending_as_read(item, read_version)
     if pending is not None:
         _expect(pending.status, "in_review", "rejected")
         return _add_pending(
@@ -125,9 +130,9 @@ def reject(item: ContentItem, writer: Writer, *, note: str | None) -> ContentIte
     return _in_place(item, {"status": "draft"}, writer, note, "rejected")
 
 
-def confirm(item: ContentItem, writer: Writer, *, note: str | None = None) -> ContentItem:
+def confirm(item: ContentItem, read_version: int, writer: Writer, *, note: str | None = None) -> ContentItem:
     """A reviewer re-confirms a published item as it is: a review with no change of content."""
-    if item.status != "published" or pending_revision(item) is not None:
+    if item.status != "published" or pending_as_read(item, read_version) is not None:
         raise ContentConflict(
             f"Only a published {item.type} with no change waiting is re-confirmed; "
             "approve the change instead."

@@ -132,7 +132,7 @@ def latest_etag(item: ContentItem, version: int) -> str:
     return ItemState.of(item, queries.ALL_STATUSES).etag(f"latest-{version}")
 
 
-def check_if_match(item: ContentItem) -> None:
+def check_if_match(item: ContentItem) -> int:
     """A write's precondition: 428 without If-Match, 412 when it names no representation of the
     item's latest version: its preview's ETag, or, while no change waits for review, the public
     one's or an editor's."""
@@ -152,6 +152,8 @@ def check_if_match(item: ContentItem) -> None:
             "The item has changed since you read it: fetch it again (?preview=true) and redo the change."
         )
         abort(412, message=message)
+    # The latest version as the writer read it: the change must be made to that one.
+    return pending.version if pending is not None else item.version
 
 
 def register_caching_headers(app: Flask) -> None:

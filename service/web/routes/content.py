@@ -138,14 +138,14 @@ def refuse_publishing(view):
     return wrapper
 
 
-def item_for_write(kind: ContentKind, slug: str) -> ContentItem:
-    """The item with its links, once the If-Match precondition holds (428 without it, 412 when it
-    is stale). A writer that commits in between is caught by the version check of the UPDATE."""
+def item_for_write(kind: ContentKind, slug: str) -> tuple[ContentItem, int]:
+    """The item with its links and its latest version as the writer read it, once the If-Match
+    precondition holds (428 without it, 412 when it is stale). A writer that commits in between is
+    caught by the version check of the UPDATE, or of the pending version's number."""
     item = queries.find_item(kind, slug, statuses=queries.ALL_STATUSES)
     if item is None:
         abort(404, message=f"No {kind.type} has the slug '{slug}'.")
-    check_if_match(item)
-    return item
+    return item, check_if_match(item)
 
 
 def content_blueprint(kind: ContentKind) -> Blueprint:
@@ -197,7 +197,7 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         def view(self, data, slug):
             note = change_note(data)
             item = review.propose_change(
-                item_for_write(kind, slug), data, writer(), note=note, replace=replace
+                *item_for_write(kind, slug), data, writer(), note=note, replace=replace
             )
             return latest(kind, item)
 
@@ -211,8 +211,8 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         @require_role(role)
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
         def view(self, slug):
-            item = item_for_write(kind, slug)
-            return latest(kind, step(item, writer(), note=change_note({})))
+            item, read_version = item_for_write(kind, slug)
+            return latest(kind, step(item, read_version, writer(), note=change_note({})))
 
         return view
 
@@ -257,7 +257,8 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         def delete(self, slug):
             note = change_note({})
             who = writer()
-            item = archive_item(item_for_write(kind, slug), author=who.author, person=who.person, note=note)
+            item, _version = item_for_write(kind, slug)
+            item = archive_item(item, author=who.author, person=who.person, note=note)
             return latest(kind, item)
 
     @blp.route("/<slug>/revisions")
@@ -289,12 +290,14 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         @require_role("editor")
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
         def post(self, slug, version):
-            item = item_for_write(kind, slug)
+            item, read_version = item_for_write(kind, slug)
             revision = queries.find_revision(item, version)
             if revision is None:
                 abort(404, message=f"This {kind.type} has no version {version}.")
             note = change_note({}) or f"Restored version {version}."
-            restored = review.propose_change(item, revision.snapshot, writer(), note=note, action="restored")
+            restored = review.propose_change(
+                item, read_version, revision.snapshot, writer(), note=note, action="restored"
+            )
             return latest(kind, restored)
 
     for step, role, refusals in (
