@@ -68,7 +68,7 @@ def create_item(
         # A new FAQ goes to the end of the list.
         last = db.session.scalar(sa.select(sa.func.max(kind.model.position)))
         data["position"] = (last or 0) + 1
-    _apply(item, kind, data)
+    apply_changes(item, kind, data)
     _reviewed(item, reviewed_by)
     db.session.add(item)
     return _save(item, "created", author, person, note, commit=commit, check_claims=check_claims)
@@ -96,7 +96,7 @@ def update_item(
         # After the bump: writers queue on it, so no citation of this source commits meanwhile.
         _refuse_if_cited(item)
     before = item.status
-    _apply(item, kind, changes)
+    apply_changes(item, kind, changes)
     _reviewed(item, reviewed_by)
     if action is None:
         # Publishing and archiving are named apart, so that mirrors of the content can act on them.
@@ -163,7 +163,9 @@ def latest_revision(item: ContentItem) -> Revision | None:
     )
 
 
-def _apply(item: ContentItem, kind: ContentKind, data: dict[str, Any]) -> None:
+def apply_changes(item: ContentItem, kind: ContentKind, data: dict[str, Any]) -> None:
+    """Set the fields given on the item, in memory, checking each (links, quotes, unique names);
+    nothing is written until the item is saved."""
     # Queries below must not flush a half-applied item.
     with db.session.no_autoflush:
         for name in kind.fields:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from service.domain import claims
 from service.domain.content import kind_of, snapshot
 from service.domain.db import db
-from service.domain.editing import _apply, commit_change, replacement, update_item
+from service.domain.editing import apply_changes, commit_change, replacement, update_item
 from service.domain.errors import ContentConflict, InvalidContent, NotAllowed, StaleVersion
 from service.domain.models import ContentItem, Revision, utcnow
 
@@ -55,7 +55,7 @@ def staged(item: ContentItem, pending: Revision) -> ContentItem:
     """The item as its pending version has it, in memory only: for reading it. The caller rolls
     the session back once done with it, so that none of it is ever written."""
     with db.session.no_autoflush:
-        _apply(item, kind_of(item), pending.snapshot)
+        apply_changes(item, kind_of(item), pending.snapshot)
         item.version = pending.version
         item.status = pending.status
         item.updated_at = pending.created_at
@@ -85,7 +85,7 @@ def propose_change(
     version = (pending.version if pending is not None else item.version) + 1
     # Validated as a write to the item would be (links, quotes, unique names), then let go.
     with db.session.no_autoflush:
-        _apply(item, kind_of(item), base | changes | {"status": "draft"})
+        apply_changes(item, kind_of(item), base | changes | {"status": "draft"})
         state = snapshot(item)
     db.session.rollback()
     return _add_pending(item, version, state, action, writer, note)
