@@ -85,6 +85,7 @@ def update_item(
     commit: bool = True,
     check_claims: bool = True,
     reviewed_by: str | None = None,
+    version: int | None = None,
 ) -> ContentItem:
     """Change the item itself: what the public sees when it is published. Editors' changes to a
     published item wait for review instead (service.domain.review.propose_change)."""
@@ -101,7 +102,9 @@ def update_item(
     if action is None:
         # Publishing and archiving are named apart, so that mirrors of the content can act on them.
         action = item.status if item.status != before and item.status != "draft" else "updated"
-    return _save(item, action, author, person, note, commit=commit, check_claims=check_claims)
+    return _save(
+        item, action, author, person, note, commit=commit, check_claims=check_claims, version=version
+    )
 
 
 def _reviewed(item: ContentItem, person: str | None) -> None:
@@ -328,11 +331,15 @@ def _save(
     *,
     commit: bool = True,
     check_claims: bool = True,
+    version: int | None = None,
 ) -> ContentItem:
     session = db.session
     item.updated_at = utcnow()
-    # After every version so far, pending ones included: the UPDATE checks the version it read.
-    item.version = 1 if item.id is None else latest_version(item) + 1
+    # After every version so far, pending ones included, unless the caller says which: the UPDATE
+    # checks the version it read, and the revision's number is unique.
+    if version is None:
+        version = 1 if item.id is None else latest_version(item) + 1
+    item.version = version
     try:
         session.flush()
     except StaleDataError:

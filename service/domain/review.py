@@ -78,8 +78,11 @@ def propose_change(
     other item changes in place."""
     if replace:
         changes = replacement(item, changes)
+    if changes.get("status") == "published":
+        # A restored version that was published: publishing it again is an approval.
+        changes = changes | {"status": "draft"}
     if item.status != "published" or changes.get("status") == "archived":
-        return _in_place(item, changes, writer, note, None if action == "updated" else action)
+        return _in_place(item, read_version, changes, writer, note, None if action == "updated" else action)
     pending = pending_as_read(item, read_version)
     base = pending.snapshot if pending is not None else snapshot(item)
     version = (pending.version if pending is not None else item.version) + 1
@@ -99,7 +102,7 @@ def submit(item: ContentItem, read_version: int, writer: Writer, *, note: str | 
         state = pending.snapshot | {"status": "in_review"}
         return _add_pending(item, pending.version + 1, state, "submitted", writer, note)
     _expect(item.status, "draft", "submitted")
-    return _in_place(item, {"status": "in_review"}, writer, note, "submitted")
+    return _in_place(item, read_version, {"status": "in_review"}, writer, note, "submitted")
 
 
 def approve(item: ContentItem, read_version: int, writer: Writer, *, note: str | None = None) -> ContentItem:
@@ -112,7 +115,7 @@ def approve(item: ContentItem, read_version: int, writer: Writer, *, note: str |
             "another person approves it (four eyes)."
         )
     changes = (pending.snapshot if pending is not None else {}) | {"status": "published"}
-    return _in_place(item, changes, writer, note, "published", reviewed=True)
+    return _in_place(item, read_version, changes, writer, note, "published", reviewed=True)
 
 
 def reject(item: ContentItem, read_version: int, writer: Writer, *, note: str | None) -> ContentItem:
@@ -127,7 +130,7 @@ def reject(item: ContentItem, read_version: int, writer: Writer, *, note: str | 
             item, pending.version + 1, pending.snapshot | {"status": "draft"}, "rejected", writer, note
         )
     _expect(item.status, "in_review", "rejected")
-    return _in_place(item, {"status": "draft"}, writer, note, "rejected")
+    return _in_place(item, read_version, {"status": "draft"}, writer, note, "rejected")
 
 
 def confirm(item: ContentItem, read_version: int, writer: Writer, *, note: str | None = None) -> ContentItem:
@@ -137,7 +140,7 @@ def confirm(item: ContentItem, read_version: int, writer: Writer, *, note: str |
             f"Only a published {item.type} with no change waiting is re-confirmed; "
             "approve the change instead."
         )
-    return _in_place(item, {}, writer, note, "reviewed", reviewed=True)
+    return _in_place(item, read_version, {}, writer, note, "reviewed", reviewed=True)
 
 
 # Steps that move a version on without writing it: the people who take them wrote nothing.
@@ -209,19 +212,23 @@ def reviews_due(months: int, today: date | None = None) -> list[Due]:
 
 def _in_place(
     item: ContentItem,
+    read_version: int,
     changes: dict,
     writer: Writer,
     note: str | None,
     action: str | None,
     reviewed: bool = False,
 ) -> ContentItem:
-    """A change of the item itself, by the editing path; `reviewed`: the writer reviewed it."""
+    """A change of the item itself, by the editing path; `reviewed`: the writer reviewed it. It is
+    the version after the one the writer read: a pending version added meanwhile takes that number
+    first, and this change is refused (412) rather than leave it behind unseen."""
     return update_item(
         item,
         changes,
         author=writer.author,
         person=writer.person,
         note=note,
+        version=read_version + 1,
         action=action,
         reviewed_by=writer.person if reviewed else None,
     )

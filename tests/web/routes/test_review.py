@@ -187,3 +187,17 @@ def test_the_interval_setting_is_read_from_the_environment():
 
     assert Settings.from_env({}).review_interval_months == 12
     assert Settings.from_env({"REVIEW_INTERVAL_MONTHS": "6"}).review_interval_months == 6
+
+
+def test_restoring_a_published_version_of_an_archived_item_makes_a_draft_not_a_publication(
+    client, editor, reviewer
+):
+    archived = client.delete(URL, headers=editor | {"If-Match": preview_etag(client, URL, editor)})
+    assert archived.status_code == 200 and client.get(URL).status_code == 404
+    restored = client.post(
+        f"{URL}/revisions/1/restore", headers=editor | {"If-Match": archived.headers["ETag"]}
+    )
+    assert restored.status_code == 200 and restored.json["status"] == "draft"
+    assert client.get(URL).status_code == 404
+    approve(client, URL, editor, reviewer)
+    assert client.get(URL).json["status"] == "published"
