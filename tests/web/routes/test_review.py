@@ -2,7 +2,11 @@
 review dates, and nothing pending ever reaching a reader without a token."""
 
 import pytest
+import sqlalchemy as sa
 
+from service.domain import review
+from service.domain.db import db
+from service.domain.models import Revision
 from tests.conftest import app_on, token_headers
 from tests.workflow import approve, preview_etag, submit
 
@@ -201,3 +205,36 @@ def test_restoring_a_published_version_of_an_archived_item_makes_a_draft_not_a_p
     assert client.get(URL).status_code == 404
     approve(client, URL, editor, reviewer)
     assert client.get(URL).json["status"] == "published"
+
+
+def test_an_approval_never_leaves_behind_a_change_made_meanwhile(app, client, editor, reviewer, monkeypatch):
+    change(client, editor)
+    submitted = submit(client, URL, editor)
+    check_authors = review.authors_since_published
+
+    def another_change_commits_meanwhile(item):
+        # Another editor's change commits while the approval is under way, on its own session.
+        with app.app_context():
+            snapshot = db.session.scalar(sa.select(Revision.snapshot).filter_by(item_id=item.id, version=3))
+            db.session.add(
+                Revision(
+                    item_id=item.id,
+                    version=4,
+                    action="updated",
+                    status="draft",
+                    slug=item.slug,
+                    snapshot=snapshot | {"status": "draft"},
+                    author="editor-dee",
+                    person="editor-dee",
+                )
+            )
+            db.session.commit()
+        return check_authors(item)
+
+    monkeypatch.setattr(review, "authors_since_published", another_change_commits_meanwhile)
+    response = client.post(f"{URL}/approve", headers=reviewer | {"If-Match": submitted.headers["ETag"]})
+    assert response.status_code == 412
+    monkeypatch.undo()
+    preview = client.get(f"{URL}?preview=true", headers=editor).json
+    assert (preview["version"], preview["status"]) == (4, "draft")
+    assert client.get(URL).json["version"] == 1
