@@ -11,7 +11,7 @@ the editing path, where the claim rules are checked, as on any publish. An item 
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,6 +56,8 @@ def staged(item: ContentItem, pending: Revision) -> ContentItem:
     the session back once done with it, so that none of it is ever written."""
     with db.session.no_autoflush:
         apply_changes(item, kind_of(item), pending.snapshot)
+        # Read as `published_version`: the version readers see.
+        item.public_version = item.version
         item.version = pending.version
         item.status = pending.status
         item.updated_at = pending.created_at
@@ -201,11 +203,7 @@ def reviews_due(months: int, today: date | None = None) -> list[Due]:
     for item in db.session.scalars(sa.select(ContentItem).where(ContentItem.status == "published")):
         due_on = next_review_due(item.reviewed_at, months)
         if due_on is None or due_on <= today:
-            since = (
-                datetime.combine(due_on, datetime.min.time(), tzinfo=utcnow().tzinfo)
-                if due_on
-                else item.published_at
-            )
+            since = datetime.combine(due_on, datetime.min.time(), tzinfo=UTC) if due_on else item.published_at
             due.append(Due(item, "review_overdue", since))
     return sorted(due, key=lambda entry: entry.since)
 

@@ -97,21 +97,15 @@ def latest(kind: ContentKind, item: ContentItem, status: int = 200) -> tuple:
     changed = (
         pending.created_at if pending is not None else ItemState.of(item, queries.ALL_STATUSES).last_modified
     )
-    headers = {"ETag": f'"{latest_etag(item, version)}"', "Last-Modified": http_date(changed)}
-    if (
-        status == 200
-        and request.method == "GET"
-        and (unchanged := not_modified(latest_etag(item, version), changed))
-    ):
+    etag = latest_etag(item, version)
+    headers = {"ETag": f'"{etag}"', "Last-Modified": http_date(changed)}
+    if status == 200 and request.method == "GET" and (unchanged := not_modified(etag, changed)):
         return unchanged
     if status == 201:
         headers["Location"] = item_href(kind, item.slug)
     if pending is None:
         return item, status, headers
-    public_version = item.version
-    staged = review.staged(item, pending)
-    staged.public_version = public_version
-    body = READ_SCHEMAS[kind.type]().dump(staged)
+    body = READ_SCHEMAS[kind.type]().dump(review.staged(item, pending))
     # The pending version was only read: nothing of it is ever written to the item.
     db.session.rollback()
     return current_app.json.response(body), status, headers
