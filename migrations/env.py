@@ -13,8 +13,9 @@ target_db = current_app.extensions["migrate"].db
 
 
 def include_name(name, type_, parent_names):
-    # The full-text index is made by hand in migrations (FTS5 or tsvector): not a model table.
-    return not (type_ == "table" and name and name.startswith("search_index"))
+    # The search tables are made by hand in migrations (FTS5 or tsvector, covering indexes): not
+    # model tables.
+    return not (type_ == "table" and name and name.startswith("search_"))
 
 
 def process_revision_directives(context, revision, directives):

@@ -86,7 +86,15 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     cors.init_app(
         app,
         resources={r"/*": {"origins": "*"}},
-        expose_headers=["ETag", "Link", "X-Pagination", "Location", "Retry-After", "Last-Modified"],
+        expose_headers=[
+            "ETag",
+            "Link",
+            "X-Pagination",
+            "Location",
+            "Retry-After",
+            "Last-Modified",
+            "X-Did-You-Mean",
+        ],
         allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Change-Note"],
         send_wildcard=True,
         max_age=600,

@@ -16,7 +16,7 @@ from service.domain.content import KINDS, ContentKind, numbered_citations, snaps
 from service.domain.db import db
 from service.domain.models import ContentItem, Revision, SlugRedirect
 from service.domain.queries import ALL_STATUSES, load_options
-from service.domain.search import document, search_index_rows
+from service.domain.search import document, indexed_document, search_index_rows
 
 
 def check_consistency() -> list[str]:
@@ -42,7 +42,7 @@ def check_consistency() -> list[str]:
             snapshot(item), kind, renamed, newest.snapshot
         ):
             problems.append(f"{name}: the revision of version {item.version} is not the item as it stands")
-        if indexed.get(item.id) != (document(item) if kind.searchable else None):
+        if indexed.get(item.id) != (indexed_document(document(item)) if kind.searchable else None):
             problems.append(f"{name}: the search index does not hold its current text")
     problems += [f"search index row {item_id} belongs to no item" for item_id in indexed.keys() - seen]
     return problems

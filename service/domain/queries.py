@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from service.domain import search
-from service.domain.content import KINDS, SEARCHABLE_KINDS, ContentKind
+from service.domain.content import KINDS, ContentKind
 from service.domain.db import db
 from service.domain.models import (
     STATUSES,
@@ -64,10 +64,11 @@ def list_items(kind: ContentKind, args: dict[str, Any], *, statuses: Sequence[st
     query = sa.select(model).where(*conditions)
     ordering = order_by(kind, args.get("sort"))
     if "q" in args:
-        phrases = search.terms(args["q"])
-        if not phrases:
+        lexicon = search.lexicon()
+        query_plan = search.plan(args["q"], lexicon)
+        if not query_plan.groups:
             return Page([], 0, args["page"], args["page_size"])
-        matches = search.matches(phrases)
+        matches = search.ranked(query_plan, lexicon, statuses=statuses, type=kind.type)
         query = query.join(matches, matches.c.item_id == model.id)
         if not args.get("sort"):
             ordering = [matches.c.rank.desc(), model.id.asc()]
@@ -104,38 +105,20 @@ def order_by(kind: ContentKind, sort: str | None) -> list[sa.ColumnElement]:
     return [column.desc() if descending else column.asc(), kind.model.id.asc()]
 
 
-def search_all(args: dict[str, Any], *, statuses: Sequence[str]) -> Page:
-    """Ranked hits across every content type, each with a snippet: three statements a page."""
-    page, page_size = args["page"], args["page_size"]
-    phrases = search.terms(args["q"])
-    if not phrases:
-        return Page([], 0, page, page_size)
-    matches = search.matches(phrases)
-    # The page is chosen on the index and the items' status alone; only its items are then joined
-    # with every type's own table (name, question), not every match.
-    ranked = (
-        sa.select(matches.c.item_id, matches.c.rank)
-        .join(ContentItem, ContentItem.id == matches.c.item_id)
-        .where(ContentItem.status.in_(statuses))
+def search_all(args: dict[str, Any], *, statuses: Sequence[str]) -> tuple[Page, str | None]:
+    """Ranked hits across every content type, each with a snippet, and the query as corrected
+    when a correction was used."""
+    lexicon = search.lexicon()
+    query_plan = search.plan(args["q"], lexicon)
+    hits, total = search.search(
+        query_plan,
+        lexicon,
+        statuses=statuses,
+        type=args.get("type"),
+        page=args["page"],
+        page_size=args["page_size"],
     )
-    if "type" in args:
-        ranked = ranked.where(ContentItem.type == args["type"])
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(ranked.subquery()))
-    page_of_ids = (
-        ranked.order_by(matches.c.rank.desc(), matches.c.item_id.asc())
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-        .subquery("page_of_ids")
-    )
-    items = so.with_polymorphic(ContentItem, [kind.model for kind in SEARCHABLE_KINDS.values()])
-    rows = db.session.execute(
-        sa.select(items, page_of_ids.c.rank)
-        .join(page_of_ids, page_of_ids.c.item_id == items.id)
-        .order_by(page_of_ids.c.rank.desc(), items.id.asc())
-    ).all()
-    snippets = search.snippets([item.id for item, _rank in rows], phrases)
-    hits = [search.Hit(item, snippets.get(item.id, ""), rank) for item, rank in rows]
-    return Page(hits, total or 0, page, page_size)
+    return Page(hits, total, args["page"], args["page_size"]), query_plan.corrected
 
 
 def find_item(kind: ContentKind, slug: str, *, statuses: Sequence[str]) -> ContentItem | None:

@@ -57,3 +57,20 @@ def render_markdown(markdown: str, citations: Sequence[Citation] = (), *, anchor
 def _escaped(text: str) -> str:
     """Text taken literally by Markdown: every ASCII punctuation mark escaped, lines joined."""
     return _PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
+
+
+def plain_text(markdown: str) -> str:
+    """The words a reader sees, without Markdown syntax or footnote markers: what search shows."""
+    blocks = []
+    for token in _markdown.parse(MARKER.sub("", markdown)):
+        if token.type == "inline":
+            pieces = [_PLAIN_INLINE.get(child.type, child.content) for child in token.children or ()]
+            blocks.append("".join(pieces))
+        elif token.type in ("fence", "code_block"):
+            blocks.append(token.content)
+    return " ".join(" ".join(block.split()) for block in blocks if block.strip())
+
+
+# Inline tokens that stand for no text but a break; every other token's content is its text
+# (an image's is its alternative text; markup such as emphasis has none).
+_PLAIN_INLINE = {"softbreak": " ", "hardbreak": " "}

@@ -1,119 +1,661 @@
-"""Full-text search on the database's own engine: FTS5 on SQLite, tsvector + GIN on PostgreSQL.
+"""Search: an inverted index in plain tables, the same answers on SQLite and PostgreSQL.
 
-The `search_index` table is made by a migration, one row per searchable item (title and body
-text), and kept in step by the editing path (`index_item`). User input never reaches the query syntax: it is
-split into terms (a double-quoted run is one phrase), and each term is matched as a phrase of
-plain words, so quotes, operators and parentheses are only ever data.
+Three tables, made by migrations and kept in step by the editing path (`index_item`):
+- `search_terms`: for each item, every stem it is found by (words.py), with whether the stem is
+  in its name (or question, or another name), a weight, and whether the item is published;
+- `search_words`: the vocabulary of published content, each word with its stem and the number of
+  published items it occurs in. Corrections and completions come from it, so a word that exists
+  only in a draft or a pending change never surfaces to an anonymous reader;
+- `search_index`: each item's display text (its plain text, shown in snippets) in the database's
+  own full-text engine (FTS5, or a tsvector with a GIN index), which checks "quoted phrases".
+
+A query (`plan`) becomes groups, one for each meaningful word (or synonym, or quoted phrase);
+each group has alternatives: the word's stem, its synonyms, its completions if it is the last
+word, its correction if it has none. One statement ranks the items: those matching more groups
+first, then more of them in the name, then the name matched most exactly, then the weights.
+User input never reaches any query syntax: it is only ever bound as data.
 """
 
+import bisect
+import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from sqlalchemy.dialects import postgresql, sqlite
 
-from service.domain import claims
+from service.domain import words as text_words
 from service.domain.content import kind_of
 from service.domain.db import db
+from service.domain.generation import read_generation
 from service.domain.models import ContentItem
+from service.domain.rendering import plain_text
+from service.domain.words import Word
 
-MAX_TERMS = 16
+MAX_GROUPS = 16
 SNIPPET_WORDS = 24
+SUGGESTIONS = 8
+# Completions of the last word: the most frequent words it begins.
+COMPLETIONS = 10
+# How much an alternative counts against the word as typed.
+SYNONYM, CORRECTION, COMPLETION, PART = 0.9, 0.7, 0.6, 0.5
 
-_TERMS = re.compile(r'"([^"]*)"|(\S+)')
-_WORD = re.compile(r"\w", re.UNICODE)
+_QUOTED = re.compile(r'"([^"]*)"?')
+
+_metadata = sa.MetaData()
+search_terms = sa.Table(
+    "search_terms",
+    _metadata,
+    sa.Column("term", sa.String, primary_key=True),
+    sa.Column("item_id", sa.Integer, primary_key=True),
+    sa.Column("type", sa.String),
+    sa.Column("published", sa.Boolean),
+    sa.Column("in_title", sa.Boolean),
+    sa.Column("weight", sa.Float),
+    sa.Column("title_terms", sa.Integer),
+)
+search_words = sa.Table(
+    "search_words",
+    _metadata,
+    sa.Column("word", sa.String, primary_key=True),
+    sa.Column("stem", sa.String),
+    sa.Column("documents", sa.Integer),
+)
+
+
+# --- The index ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Document:
+    """What an item is found by and shown with: its name, its other names, its plain text (the
+    snippet's source), and the text it is found by but that is not shown (lists, topics)."""
+
+    title: str
+    names: tuple[str, ...]
+    body: str
+    extra: str
+
+
+def build_document(
+    title: str, names: Iterable[str], texts: Iterable[str], markdowns: Iterable[str], lists: Iterable[str]
+) -> Document:
+    """A document from an item's parts; pure, so that a migration can index rows with it."""
+    body = [text for text in texts if text] + [plain_text(markdown) for markdown in markdowns if markdown]
+    return Document(title, tuple(names), " ".join(body), "\n".join(lists))
+
+
+def document(item: ContentItem) -> Document:
+    kind = kind_of(item)
+    lists: list[str] = []
+    for name in kind.fields:
+        value = getattr(item, name)
+        if isinstance(value, list) and name != "alternate_names":
+            lists.extend(value)
+    return build_document(
+        item.title,
+        getattr(item, "alternate_names", None) or (),
+        [getattr(item, "summary", "")],
+        [getattr(item, f"{name}_markdown") for name in kind.markdown_fields],
+        lists,
+    )
+
+
+@dataclass(frozen=True)
+class Entries:
+    """An item's rows of the index: its terms (stem -> in its name, weight), how many meaningful
+    words its name has, and its vocabulary (word -> stem)."""
+
+    terms: dict[str, tuple[bool, float]]
+    title_terms: int
+    vocabulary: dict[str, str]
+
+
+def entries(doc: Document) -> Entries:
+    in_title: Counter[str] = Counter()
+    in_text: Counter[str] = Counter()
+    vocabulary: dict[str, str] = {}
+    title_words = {w.text for w in text_words.words(doc.title) if w.meaningful}
+    for counter, texts in ((in_title, (doc.title, *doc.names)), (in_text, (doc.body, doc.extra))):
+        for text in texts:
+            for word in text_words.words(text):
+                counter.update(text_words.terms(word))
+                vocabulary.update(_vocabulary(word))
+    terms = {
+        term: (term in in_title, round(1 + math.log(1 + in_text[term] + 3 * in_title[term]), 4))
+        for term in in_title.keys() | in_text.keys()
+    }
+    return Entries(terms, max(len(title_words), 1), vocabulary)
+
+
+def _vocabulary(word: Word) -> dict[str, str]:
+    found = {part: text_words.stem(part) for part in word.parts if part not in text_words.STOP_WORDS}
+    if len(word.parts) > 1 and word.meaningful:
+        found[word.text] = word.stem
+    return found
+
+
+def index_item(item: ContentItem) -> None:
+    """Its rows of the index, written anew; a kind that is not searched (sources) has none."""
+    if not kind_of(item).searchable:
+        return
+    session = db.session
+    id_column = _fts_id_column()
+    old = session.execute(
+        sa.text(f"SELECT title, body, extra FROM search_index WHERE {id_column} = :id"), {"id": item.id}
+    ).first()
+    was_published = session.scalar(
+        sa.select(search_terms.c.published).where(search_terms.c.item_id == item.id).limit(1)
+    )
+    new = document(item)
+    published = item.status == "published"
+    found = entries(new)
+    old_words = (
+        set(entries(Document(old[0], (), old[1], old[2])).vocabulary) if old and was_published else set()
+    )
+    new_words = found.vocabulary if published else {}
+    _count_words(
+        {word: new_words[word] for word in new_words.keys() - old_words}, old_words - new_words.keys()
+    )
+
+    session.execute(sa.text(f"DELETE FROM search_index WHERE {id_column} = :id"), {"id": item.id})
+    session.execute(
+        sa.text(
+            f"INSERT INTO search_index ({id_column}, title, body, extra) VALUES (:id, :title, :body, :extra)"
+        ),
+        {"id": item.id, "title": new.title, "body": new.body, "extra": "\n".join((*new.names, new.extra))},
+    )
+    session.execute(sa.delete(search_terms).where(search_terms.c.item_id == item.id))
+    if found.terms:
+        session.execute(
+            sa.insert(search_terms),
+            [
+                {
+                    "term": term,
+                    "item_id": item.id,
+                    "type": item.type,
+                    "published": published,
+                    "in_title": titled,
+                    "weight": weight,
+                    "title_terms": found.title_terms,
+                }
+                for term, (titled, weight) in found.terms.items()
+            ],
+        )
+
+
+def _count_words(added: dict[str, str], removed: set[str]) -> None:
+    """Keep the vocabulary's counts of published items: one more for each word added, one less
+    for each removed, and a word no published item has any more is forgotten."""
+    session = db.session
+    if added:
+        insert = (postgresql if _is_postgresql() else sqlite).insert(search_words)
+        session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["word"], set_={"documents": search_words.c.documents + 1}
+            ),
+            [{"word": word, "stem": stem, "documents": 1} for word, stem in added.items()],
+        )
+    if removed:
+        words = sa.bindparam("words", expanding=True)
+        session.execute(
+            sa.update(search_words)
+            .where(search_words.c.word.in_(words))
+            .values(documents=search_words.c.documents - 1),
+            {"words": sorted(removed)},
+        )
+        session.execute(
+            sa.delete(search_words).where(search_words.c.word.in_(words), search_words.c.documents <= 0),
+            {"words": sorted(removed)},
+        )
+
+
+def search_index_rows() -> dict[int, tuple[str, str, str]]:
+    """The whole display index, item id to document: what `flask check` compares with the items."""
+    rows = db.session.execute(sa.text(f"SELECT {_fts_id_column()}, title, body, extra FROM search_index"))
+    return {item_id: (title, body, extra) for item_id, title, body, extra in rows}
+
+
+def indexed_document(doc: Document) -> tuple[str, str, str]:
+    """A document as its display index row holds it."""
+    return doc.title, doc.body, "\n".join((*doc.names, doc.extra))
+
+
+def _is_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _fts_id_column() -> str:
+    # On SQLite the FTS5 rowid is the item's id; on PostgreSQL, item_id is the primary key.
+    return "item_id" if _is_postgresql() else "rowid"
+
+
+# --- What a query looks for --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Synonyms:
+    """Words that find each other: with `one_way`, the first finds the others, not the reverse."""
+
+    terms: tuple[str, ...]
+    one_way: bool = False
+
+
+@dataclass
+class Lexicon:
+    """The vocabulary of published content and the synonyms, as of one content generation."""
+
+    words: dict[str, tuple[str, int]]  # word -> (stem, published items it occurs in)
+    synonyms: list[Synonyms]
+    documents: int
+    stems: dict[str, int] = field(init=False)
+    sorted_words: list[str] = field(init=False)
+    by_length: dict[int, list[str]] = field(init=False)
+
+    def __post_init__(self):
+        self.stems = {}
+        for stem, count in self.words.values():
+            self.stems[stem] = max(count, self.stems.get(stem, 0))
+        self.sorted_words = sorted(self.words)
+        self.by_length = {}
+        for word in self.sorted_words:
+            if word.isalpha():
+                self.by_length.setdefault(len(word), []).append(word)
+        for entry in self.synonyms:
+            for term in entry.terms:
+                if (folded := text_words.fold(term)).isalpha() and folded not in self.words:
+                    self.by_length.setdefault(len(folded), []).append(folded)
+
+    def idf(self, stem: str) -> float:
+        return math.log(1 + self.documents / max(self.stems.get(stem, 0), 1))
+
+    def completions(self, prefix: str) -> list[str]:
+        """The most frequent published words that begin with `prefix`."""
+        start = bisect.bisect_left(self.sorted_words, prefix)
+        end = bisect.bisect_left(self.sorted_words, prefix + "\U0010ffff")
+        found = self.sorted_words[start:end]
+        return sorted(found, key=lambda word: (-self.words[word][1], word))[:COMPLETIONS]
+
+    def correction(self, word: str) -> str | None:
+        """The nearest word within the typos allowed for the word's length (one from 5 letters,
+        two from 9, as Meilisearch allows), the most frequent of the nearest; a transposition is
+        one typo."""
+        allowed = 2 if len(word) >= 9 else 1 if len(word) >= 5 else 0
+        if not allowed or not word.isalpha():
+            return None
+        candidates = [
+            candidate
+            for length in range(len(word) - allowed, len(word) + allowed + 1)
+            for candidate in self.by_length.get(length, ())
+        ]
+        found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=allowed, limit=None)
+        if not found:
+            return None
+        return min(found, key=lambda match: (match[1], -self.words.get(match[0], ("", 0))[1], match[0]))[0]
+
+
+_lexicons: dict[str, tuple[int, Lexicon]] = {}
+
+
+def lexicon() -> Lexicon:
+    """The lexicon of the current content generation, read once per generation and process."""
+    engine = db.engine
+    generation = read_generation(engine)
+    key = engine.url.render_as_string()
+    cached = _lexicons.get(key)
+    if cached and cached[0] == generation:
+        return cached[1]
+    words = {
+        word: (stem, documents)
+        for word, stem, documents in db.session.execute(
+            sa.select(search_words).where(search_words.c.documents > 0)
+        )
+    }
+    documents = db.session.scalar(
+        sa.select(sa.func.count()).select_from(ContentItem).where(ContentItem.status == "published")
+    )
+    found = Lexicon(words, _synonym_entries(), documents or 0)
+    _lexicons[key] = (generation, found)
+    return found
+
+
+def _synonym_entries() -> list[Synonyms]:
+    return []
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """Stems that must all be found for the alternative to match, and how much it counts."""
+
+    stems: tuple[str, ...]
+    boost: float
+    # The parts of one joined word (`PD-1`): shown as found only where they stand joined.
+    joined: bool = False
+
+
+@dataclass
+class Group:
+    alternatives: list[Alternative]
+    phrase: str | None = None  # a quoted phrase: its words must also stand in this order
+
+
+@dataclass
+class Plan:
+    groups: list[Group]
+    corrected: str | None = None  # the query with its corrections, when one was made
+
+    @property
+    def phrases(self) -> list[str]:
+        return [group.phrase for group in self.groups if group.phrase]
+
+    @property
+    def alternatives(self) -> list[Alternative]:
+        return [alt for group in self.groups for alt in group.alternatives]
+
+
+def plan(query: str, found: Lexicon) -> Plan:
+    """What to look for: quoted phrases, then each meaningful word with its alternatives."""
+    groups = []
+    for phrase in _QUOTED.findall(query):
+        stems = tuple(dict.fromkeys(s for word in text_words.words(phrase) for s in word.part_stems))
+        if stems:
+            groups.append(Group([Alternative(stems, 1.0)], phrase=phrase))
+    # Quoted phrases blanked out, so that each word keeps its place in the query.
+    unquoted = _QUOTED.sub(lambda match: " " * len(match.group()), query)
+    typed = list(text_words.words(unquoted))
+    # The last word may be unfinished, unless a space (or a closing quote) follows it.
+    unfinished = bool(typed) and typed[-1].end == len(unquoted)
+    corrections: dict[Word, str] = {}
+    for index, word in enumerate(typed):
+        last = unfinished and index == len(typed) - 1
+        unknown = word.meaningful and not _known(word, found) and not (last and found.completions(word.text))
+        if unknown and (correction := found.correction(word.text)):
+            corrections[word] = correction
+    spelled = [corrections.get(word, word.text) for word in typed]
+    position = 0
+    while position < len(typed) and len(groups) < MAX_GROUPS:
+        span, entry = _synonyms_at(spelled, position, found.synonyms)
+        if entry is not None:
+            groups.append(Group(_synonym_alternatives(" ".join(spelled[position : position + span]), entry)))
+            position += span
+            continue
+        word = typed[position]
+        last = unfinished and position == len(typed) - 1
+        if word.meaningful:
+            alternatives = _word_alternatives(word, corrections.get(word), last, found)
+            if alternatives:
+                groups.append(Group(alternatives))
+        position += 1
+    return Plan(groups, _with_corrections(query, corrections) if corrections else None)
+
+
+def _known(word: Word, found: Lexicon) -> bool:
+    return word.stem in found.stems or any(
+        entry for entry in found.synonyms for term in entry.terms if text_words.fold(term) == word.text
+    )
+
+
+def _word_alternatives(word: Word, correction: str | None, last: bool, found: Lexicon) -> list[Alternative]:
+    alternatives = [Alternative((word.stem,), 1.0)]
+    if len(word.parts) > 1 and word.part_stems:
+        alternatives.append(Alternative(word.part_stems, PART, joined=True))
+    if last:
+        alternatives += [
+            Alternative((found.words[completion][0],), COMPLETION)
+            for completion in found.completions(word.text)
+        ]
+    if correction:
+        alternatives.append(Alternative((text_words.stem(correction),), CORRECTION))
+    return list({alt.stems: alt for alt in reversed(alternatives)}.values())[::-1]
+
+
+def _synonyms_at(spelled: list[str], position: int, entries: list[Synonyms]) -> tuple[int, Synonyms | None]:
+    """The longest synonym that the words from `position` on spell out, if any."""
+    best: tuple[int, Synonyms | None] = (0, None)
+    for entry in entries:
+        for index, term in enumerate(entry.terms):
+            if entry.one_way and index > 0:
+                continue
+            parts = [word.text for word in text_words.words(term)]
+            if parts and spelled[position : position + len(parts)] == parts and len(parts) > best[0]:
+                best = (len(parts), entry)
+    return best
+
+
+def _synonym_alternatives(typed: str, entry: Synonyms) -> list[Alternative]:
+    alternatives = []
+    for term in entry.terms:
+        written = list(text_words.words(term))
+        stems = tuple(dict.fromkeys(word.stem for word in written if word.meaningful))
+        if stems:
+            exact = [word.text for word in written] == typed.split()
+            alternatives.append(Alternative(stems, 1.0 if exact else SYNONYM))
+    return sorted(alternatives, key=lambda alt: -alt.boost)
+
+
+def _with_corrections(query: str, corrections: dict[Word, str]) -> str:
+    """The query as typed, each corrected word replaced: what `X-Did-You-Mean` names."""
+    out = query
+    for word in sorted(corrections, key=lambda word: -word.start):
+        out = out[: word.start] + corrections[word] + out[word.end :]
+    return out
+
+
+# --- Ranking -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """An item as a hit names it."""
+
+    type: str
+    slug: str
+    title: str
 
 
 @dataclass(frozen=True)
 class Hit:
-    item: ContentItem
+    item: ItemRef
     snippet: str
+    highlights: list[tuple[int, int]]
     rank: float
 
 
-def terms(query: str) -> list[str]:
-    """The phrases to look for: double-quoted runs stay together, other words stand alone."""
-    found = [(quoted or bare).strip() for quoted, bare in _TERMS.findall(query)]
-    return [term for term in found if _WORD.search(term)][:MAX_TERMS]
+@dataclass(frozen=True)
+class Suggestion:
+    item: ItemRef
+    highlights: list[tuple[int, int]]
 
 
-def document(item: ContentItem) -> tuple[str, str]:
-    """What an item is found by: its title, and its other text (summary, body, lists)."""
-    kind = kind_of(item)
-    parts = [str(getattr(item, name)) for name in ("summary",) if hasattr(item, name)]
-    # Footnote markers name citations: they are not words anyone searches for.
-    parts += [claims.MARKER.sub("", getattr(item, f"{name}_markdown")) for name in kind.markdown_fields]
-    for name in kind.fields:
-        value = getattr(item, name)
-        if isinstance(value, list):
-            parts.extend(value)
-    return item.title, "\n".join(parts)
+def ranked(
+    query_plan: Plan,
+    found: Lexicon,
+    *,
+    statuses: Sequence[str],
+    type: str | None = None,
+    in_title: bool = False,
+) -> sa.Subquery:
+    """(item_id, rank) of every item matching a group of the plan, and every quoted phrase.
+
+    The rank orders by, in turn: the groups matched; those matched in the name; how much of the
+    name the query matched; the weights. Each is kept below the step of the one before.
+    """
+    rows, params = [], {}
+    for g, group in enumerate(query_plan.groups):
+        for a, alt in enumerate(group.alternatives):
+            for s, stem in enumerate(alt.stems):
+                name = f"{g}_{a}_{s}"
+                rows.append(f"(:t{name}, {g}, {a}, {len(alt.stems)}, :w{name})")
+                params[f"t{name}"] = stem
+                params[f"w{name}"] = alt.boost * found.idf(stem)
+    visible = (
+        ["s.published"]
+        if tuple(statuses) == ("published",)
+        else ["s.item_id IN (SELECT id FROM content_items WHERE status IN :statuses)"]
+    )
+    if type:
+        visible.append("s.type = :type")
+    if in_title:
+        visible.append("s.in_title")
+    required = [g for g, group in enumerate(query_plan.groups) if group.phrase or in_title]
+    phrase_filters = [
+        f"item_id IN ({_phrase_matches(f'phrase_{i}')})" for i, _ in enumerate(query_plan.phrases)
+    ]
+    params |= {f"phrase_{i}": phrase for i, phrase in enumerate(query_plan.phrases)}
+    having = (
+        f"HAVING sum(CASE WHEN grp IN ({', '.join(map(str, required))}) THEN 1 ELSE 0 END) = {len(required)}"
+    )
+    statement = sa.text(
+        f"""
+        WITH q (term, grp, alt, need, weight) AS (VALUES {", ".join(rows)}),
+        found AS (
+            SELECT s.item_id, q.grp, q.alt, max(q.need) AS need, count(*) AS found,
+                   sum(CASE WHEN s.in_title THEN 1 ELSE 0 END) AS in_title,
+                   sum(s.weight * q.weight) AS score, max(s.title_terms) AS title_terms
+            FROM search_terms s JOIN q ON q.term = s.term
+            WHERE {" AND ".join(visible)}
+            GROUP BY s.item_id, q.grp, q.alt
+        ),
+        groups AS (
+            SELECT item_id, grp, max(CASE WHEN in_title = need THEN 1 ELSE 0 END) AS in_title,
+                   max(score) AS score, max(title_terms) AS title_terms
+            FROM found WHERE found = need GROUP BY item_id, grp
+        )
+        SELECT item_id,
+               count(*) + sum(in_title) / 100.0 + sum(in_title) * 1.0 / max(title_terms) / 10000.0
+               + sum(score) / (1.0 + sum(score)) / 1000000.0 AS rank
+        FROM groups
+        {"WHERE " + " AND ".join(phrase_filters) if phrase_filters else ""}
+        GROUP BY item_id
+        {having if required else ""}
+        """
+    ).bindparams(**params)
+    if "statuses" in " ".join(visible):
+        statement = statement.bindparams(sa.bindparam("statuses", list(statuses), expanding=True))
+    if type:
+        statement = statement.bindparams(type=type)
+    return statement.columns(item_id=sa.Integer, rank=sa.Float).subquery("ranked")
 
 
-def index_item(item: ContentItem) -> None:
-    """Its row of the index, written anew; a kind that is not searched (sources) has none."""
-    if not kind_of(item).searchable:
-        return
-    title, body = document(item)
-    # On SQLite the FTS5 rowid is the item's id; on PostgreSQL, item_id is the primary key.
-    id_column = "rowid" if _is_sqlite() else "item_id"
-    db.session.execute(sa.text(f"DELETE FROM search_index WHERE {id_column} = :id"), {"id": item.id})
-    db.session.execute(
-        sa.text(f"INSERT INTO search_index ({id_column}, title, body) VALUES (:id, :title, :body)"),
-        {"id": item.id, "title": title, "body": body},
+def _phrase_matches(param: str) -> str:
+    if _is_postgresql():
+        return f"SELECT item_id FROM search_index WHERE document @@ phraseto_tsquery('english', :{param})"
+    # An FTS5 string: double quotes doubled, the rest taken as plain words.
+    fts5_string = f"""'"' || replace(:{param}, '"', '""') || '"'"""
+    return f"SELECT rowid FROM search_index WHERE search_index MATCH {fts5_string}"
+
+
+def search(
+    query_plan: Plan, found: Lexicon, *, statuses: Sequence[str], type: str | None, page: int, page_size: int
+) -> tuple[list[Hit], int]:
+    """A page of hits, best first, and how many there are: one statement, and one more for the
+    count of a page past the last."""
+    if not query_plan.groups:
+        return [], 0
+    matches = ranked(query_plan, found, statuses=statuses, type=type)
+    page_of = (
+        sa.select(matches.c.item_id, matches.c.rank, sa.func.count().over().label("total"))
+        .order_by(matches.c.rank.desc(), matches.c.item_id)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+        .subquery("page_of")
+    )
+    rows = db.session.execute(_with_display(page_of, page_of.c.total)).all()
+    # Past the last page no row tells the total: it is counted apart.
+    total = rows[0].total if rows else db.session.scalar(sa.select(sa.func.count()).select_from(matches))
+    hits = []
+    for row in rows:
+        snippet, highlights = make_snippet(row.body, query_plan.alternatives)
+        hits.append(Hit(ItemRef(row.type, row.slug, row.title), snippet, highlights, row.rank))
+    return hits, total or 0
+
+
+def suggest(query_plan: Plan, found: Lexicon, *, limit: int = SUGGESTIONS) -> list["Suggestion"]:
+    """Names and questions that hold every word typed (the last may be unfinished), best first."""
+    if not query_plan.groups:
+        return []
+    matches = ranked(query_plan, found, statuses=("published",), in_title=True)
+    best = (
+        sa.select(matches.c.item_id, matches.c.rank)
+        .order_by(matches.c.rank.desc(), matches.c.item_id)
+        .limit(limit)
+        .subquery("best")
+    )
+    return [
+        Suggestion(ItemRef(row.type, row.slug, row.title), highlights(row.title, query_plan.alternatives))
+        for row in db.session.execute(_with_display(best)).all()
+    ]
+
+
+def _with_display(page: sa.Subquery, *columns: sa.ColumnElement) -> sa.Select:
+    """The page's items with their type, slug, name and display text, in the page's order."""
+    id_column = _fts_id_column()
+    display = (
+        sa.text(f"SELECT {id_column} AS item_id, title, body FROM search_index")
+        .columns(item_id=sa.Integer, title=sa.String, body=sa.String)
+        .subquery("display")
+    )
+    return (
+        sa.select(
+            page.c.item_id,
+            page.c.rank,
+            ContentItem.type,
+            ContentItem.slug,
+            display.c.title,
+            display.c.body,
+            *columns,
+        )
+        .join(ContentItem, ContentItem.id == page.c.item_id)
+        .join(display, display.c.item_id == page.c.item_id)
+        .order_by(page.c.rank.desc(), page.c.item_id)
     )
 
 
-def search_index_rows() -> dict[int, tuple[str, str]]:
-    """The whole index, item id to (title, body): what `flask check` compares with the items."""
-    id_column = "rowid" if _is_sqlite() else "item_id"
-    rows = db.session.execute(sa.text(f"SELECT {id_column}, title, body FROM search_index"))
-    return {item_id: (title, body) for item_id, title, body in rows}
+# --- Snippets ----------------------------------------------------------------------------------
 
 
-def _is_sqlite() -> bool:
-    return db.session.get_bind().dialect.name == "sqlite"
+def _matched(text: str, alternatives: Sequence[Alternative]) -> list[tuple[Word, frozenset[str]]]:
+    """Each word of the text, with the query's stems it stands for: a word found alone, a joined
+    word whose parts were looked for, or a word of several looked for together, all of which the
+    text has."""
+    found = [(word, text_words.terms(word)) for word in text_words.words(text)]
+    in_text = set().union(*(terms for _, terms in found))
+    stems = set()
+    for alt in alternatives:
+        if len(alt.stems) == 1 or (not alt.joined and in_text.issuperset(alt.stems)):
+            stems.update(alt.stems)
+    joined = [set(alt.stems) for alt in alternatives if alt.joined]
+    return [
+        (word, frozenset(terms & stems or (terms if any(parts <= terms for parts in joined) else ())))
+        for word, terms in found
+    ]
 
 
-def _fts5_query(phrases: Sequence[str]) -> str:
-    # Each phrase is an FTS5 string: its double quotes doubled, the rest taken as plain words.
-    return " ".join('"' + phrase.replace('"', '""') + '"' for phrase in phrases)
+def highlights(text: str, alternatives: Sequence[Alternative]) -> list[tuple[int, int]]:
+    """[start, end) of each word of the text that the query found (offsets in characters)."""
+    return [(word.start, word.end) for word, found in _matched(text, alternatives) if found]
 
 
-def matches(phrases: Sequence[str]) -> sa.Subquery:
-    """(item_id, rank) of the items matching every phrase; a higher rank is a better match."""
-    if _is_sqlite():
-        statement = sa.text(
-            "SELECT rowid AS item_id, -bm25(search_index, 10.0, 1.0) AS rank "
-            "FROM search_index WHERE search_index MATCH :fts_query"
-        ).bindparams(fts_query=_fts5_query(phrases))
-    else:
-        tsquery = " && ".join(f"phraseto_tsquery('english', :term_{i})" for i in range(len(phrases)))
-        statement = sa.text(
-            f"SELECT item_id, ts_rank_cd(document, {tsquery}) AS rank "
-            f"FROM search_index WHERE document @@ ({tsquery})"
-        ).bindparams(**{f"term_{i}": phrase for i, phrase in enumerate(phrases)})
-    return statement.columns(item_id=sa.Integer, rank=sa.Float).subquery("matches")
-
-
-def snippets(item_ids: Sequence[int], phrases: Sequence[str]) -> dict[int, str]:
-    """A short plain-text extract around the match, for each item: one query for the page."""
-    if not item_ids:
-        return {}
-    if _is_sqlite():
-        statement = sa.text(
-            f"SELECT rowid, snippet(search_index, 1, '', '', '…', {SNIPPET_WORDS}) "
-            "FROM search_index WHERE search_index MATCH :fts_query AND rowid IN :ids"
-        ).bindparams(sa.bindparam("ids", expanding=True), fts_query=_fts5_query(phrases), ids=list(item_ids))
-    else:
-        tsquery = " && ".join(f"phraseto_tsquery('english', :term_{i})" for i in range(len(phrases)))
-        options = f'StartSel="",StopSel="",MaxWords={SNIPPET_WORDS},MinWords=8,MaxFragments=1'
-        statement = sa.text(
-            f"SELECT item_id, ts_headline('english', body, {tsquery}, '{options}') "
-            "FROM search_index WHERE item_id IN :ids"
-        ).bindparams(
-            sa.bindparam("ids", expanding=True),
-            ids=list(item_ids),
-            **{f"term_{i}": phrase for i, phrase in enumerate(phrases)},
-        )
-    return {item_id: snippet for item_id, snippet in db.session.execute(statement)}
+def make_snippet(text: str, alternatives: Sequence[Alternative]) -> tuple[str, list[tuple[int, int]]]:
+    """About SNIPPET_WORDS words of the text around the most matched words, and their places."""
+    found = _matched(text, alternatives)
+    if not found:
+        return "", []
+    best, best_score = 0, (-1, -1)
+    for start in range(max(len(found) - SNIPPET_WORDS, 0) + 1):
+        window = found[start : start + SNIPPET_WORDS]
+        score = (len(frozenset().union(*(stems for _, stems in window))), sum(1 for _, s in window if s))
+        if score > best_score:
+            best, best_score = start, score
+    window = found[best : best + SNIPPET_WORDS]
+    begin = 0 if best == 0 else window[0][0].start
+    end = len(text) if best + SNIPPET_WORDS >= len(found) else window[-1][0].end
+    prefix = "" if begin == 0 else "\u2026"
+    suffix = "" if end == len(text) else "\u2026"
+    shift = len(prefix) - begin
+    marked = [(word.start + shift, word.end + shift) for word, stems_found in window if stems_found]
+    return prefix + text[begin:end] + suffix, marked

@@ -33,6 +33,11 @@ HEADERS = {
             '"page": 1, "previous_page": null, "next_page": 2}',
         },
     },
+    "X-Did-You-Mean": {
+        "description": "Only when a word of `q` was not found and a correction was searched instead: "
+        "the query as corrected, percent-encoded as in a URL (decode it with `decodeURIComponent`).",
+        "schema": {"type": "string", "example": "pembrolizumab%20side%20effects"},
+    },
     "Location": {"description": "The URL path of the item.", "schema": {"type": "string"}},
     "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}},
     "WWW-Authenticate": {"description": "`Bearer`: how to authenticate.", "schema": {"type": "string"}},
@@ -58,6 +63,7 @@ PARAMETERS = {
 
 # Headers each kind of answer carries.
 LIST_HEADERS = {"ETag": "ETag", "Link": "Link", "X-Pagination": "X-Pagination"}
+SEARCH_HEADERS = LIST_HEADERS | {"X-Did-You-Mean": "X-Did-You-Mean"}
 ITEM_HEADERS = {"ETag": "ETag", "Last-Modified": "Last-Modified"}
 CREATED_HEADERS = {"ETag": "ETag", "Location": "Location"}
 VALIDATOR_HEADERS = {"ETag": "ETag"}

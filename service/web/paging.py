@@ -72,12 +72,14 @@ def _page_url(number: int, page_size: int) -> str:
     return f"{request.path}?{urlencode(args)}"
 
 
-def paged(blp, args_schema: type[ma.Schema], item_schema: type[ma.Schema], *statuses: int):
+def paged(
+    blp, args_schema: type[ma.Schema], item_schema: type[ma.Schema], *statuses: int, headers=LIST_HEADERS
+):
     """A list view's decorators: its query arguments, the page it answers (with X-Pagination and
     Link) and its other answers."""
 
     def decorate(view):
-        view = blp.response(200, item_schema(many=True), headers=LIST_HEADERS)(view)
+        view = blp.response(200, item_schema(many=True), headers=headers)(view)
         view = blp.arguments(args_schema, location="query")(view)
         return documented(*statuses)(view)
 

@@ -18,7 +18,7 @@ def test_hits_are_ranked_and_carry_what_a_result_list_shows(client):
     hits = search(client, "pembrolizumab")
     assert hits
     for hit in hits:
-        assert set(hit) == {"type", "slug", "name", "snippet", "href", "rank"}
+        assert set(hit) == {"type", "slug", "name", "snippet", "highlights", "href", "rank"}
         assert client.get(hit["href"]).status_code == 200
     assert [hit["rank"] for hit in hits] == sorted((hit["rank"] for hit in hits), reverse=True)
     assert any("pembrolizumab" in hit["snippet"].lower() for hit in hits)
