@@ -3,20 +3,22 @@
 For every content item: its revisions are versions 1 to its newest, none missing (versions newer
 than the item's own wait for review); the revision of its own version is the item as it stands
 (but for its links, which a write to the item at their other end changes too, and records there,
-and for fields added since it was written); the search index holds exactly its current text, or
-for a kind that is not searched, nothing. A write that was cut off (a killed worker, a lost
-connection) must leave all of these true, since each write is one transaction.
+and for fields added since it was written); the search index holds exactly its current text and
+terms, or for a kind that is not searched, nothing. The vocabulary counts the words of published
+items. A write that was cut off (a killed worker, a lost connection) must leave all of these
+true, since each write is one transaction.
 """
 
+from collections import Counter
 from collections.abc import Iterator
 
 import sqlalchemy as sa
 
+from service.domain import search
 from service.domain.content import KINDS, ContentKind, numbered_citations, snapshot
 from service.domain.db import db
 from service.domain.models import ContentItem, Revision, SlugRedirect
 from service.domain.queries import ALL_STATUSES, load_options
-from service.domain.search import document, indexed_document, search_index_rows
 
 
 def check_consistency() -> list[str]:
@@ -27,7 +29,10 @@ def check_consistency() -> list[str]:
         item_id: (count, lowest, highest)
         for item_id, count, lowest, highest in db.session.execute(versions.group_by(Revision.item_id))
     }
-    indexed = search_index_rows()
+    indexed = search.search_index_rows()
+    terms = search.search_terms_rows()
+    vocabulary: Counter[str] = Counter()
+    stems: dict[str, str] = {}
     renamed = _renamed_sources()
     problems = []
     seen = set()
@@ -42,9 +47,24 @@ def check_consistency() -> list[str]:
             snapshot(item), kind, renamed, newest.snapshot
         ):
             problems.append(f"{name}: the revision of version {item.version} is not the item as it stands")
-        if indexed.get(item.id) != (indexed_document(document(item)) if kind.searchable else None):
+        doc = search.document(item) if kind.searchable else None
+        if indexed.get(item.id) != (doc and search.indexed_document(doc)):
             problems.append(f"{name}: the search index does not hold its current text")
+        entries = search.entries(doc) if doc else None
+        expected_terms = _terms(entries, item.status == "published") if entries else {}
+        if terms.get(item.id, {}) != expected_terms:
+            problems.append(f"{name}: the search terms are not those of its current text")
+        if entries and item.status == "published":
+            vocabulary.update(entries.vocabulary.keys())
+            stems |= entries.vocabulary
     problems += [f"search index row {item_id} belongs to no item" for item_id in indexed.keys() - seen]
+    expected = {word: (stems[word], count) for word, count in vocabulary.items()}
+    found = search.search_words_rows()
+    problems += [
+        f"search vocabulary: {word!r} is {found.get(word)}, published content makes it {expected.get(word)}"
+        for word in sorted(found.keys() | expected.keys())
+        if found.get(word) != expected.get(word)
+    ]
     return problems
 
 
@@ -60,6 +80,13 @@ def _recorded(state: dict, kind: ContentKind, renamed: dict[str, str], recorded:
             for citation in numbered_citations(unlinked["sources"])
         ]
     return unlinked
+
+
+def _terms(entries: search.Entries, published: bool) -> dict[str, tuple]:
+    return {
+        term: (published, in_title, weight, entries.title_terms)
+        for term, (in_title, weight) in entries.terms.items()
+    }
 
 
 def _renamed_sources() -> dict[str, str]:

@@ -220,6 +220,23 @@ def search_index_rows() -> dict[int, tuple[str, str, str]]:
     return {item_id: (title, body, extra) for item_id, title, body, extra in rows}
 
 
+def search_terms_rows() -> dict[int, dict[str, tuple]]:
+    """The whole index of stems: item id to {term: (published, in_title, weight, title_terms)}."""
+    table = search_terms.c
+    rows = db.session.execute(
+        sa.select(table.item_id, table.term, table.published, table.in_title, table.weight, table.title_terms)
+    )
+    found: dict[int, dict[str, tuple]] = {}
+    for item_id, term, *values in rows:
+        found.setdefault(item_id, {})[term] = (bool(values[0]), bool(values[1]), values[2], values[3])
+    return found
+
+
+def search_words_rows() -> dict[str, tuple[str, int]]:
+    """The whole vocabulary: word to (stem, published items it occurs in)."""
+    return {word: (stem, documents) for word, stem, documents in db.session.execute(sa.select(search_words))}
+
+
 def indexed_document(doc: Document) -> tuple[str, str, str]:
     """A document as its display index row holds it."""
     return doc.title, doc.body, "\n".join((*doc.names, doc.extra))
@@ -309,12 +326,7 @@ def lexicon() -> Lexicon:
     cached = _lexicons.get(key)
     if cached and cached[0] == generation:
         return cached[1]
-    words = {
-        word: (stem, documents)
-        for word, stem, documents in db.session.execute(
-            sa.select(search_words).where(search_words.c.documents > 0)
-        )
-    }
+    words = search_words_rows()
     documents = db.session.scalar(
         sa.select(sa.func.count()).select_from(ContentItem).where(ContentItem.status == "published")
     )

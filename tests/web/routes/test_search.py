@@ -1,11 +1,17 @@
 """Full-text search: ranked hits across types, punctuation in terms, phrases, hostile input."""
 
+from urllib.parse import unquote
+
 import pytest
 import sqlalchemy as sa
 
+from service.domain.consistency import check_consistency
 from service.domain.db import db
 from service.domain.editing import update_item
 from service.domain.models import Therapy
+from service.domain.words import terms, words
+from tests.backed import BACKED_THERAPY
+from tests.workflow import approve, preview_etag
 
 
 def search(client, query, **params):
@@ -95,3 +101,211 @@ def test_the_index_follows_every_write(app, client):
         therapy = db.session.scalar(sa.select(Therapy).filter_by(slug="cytokines"))
         update_item(therapy, {"status": "draft"}, author="editor")
     assert search(client, "zanubrutinib") == []
+
+
+def slugs(client, query, **params):
+    return [hit["slug"] for hit in search(client, query, **params)]
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("does immunotherapy cause side effects", "side-effects-of-immunotherapy"),
+        ("what is immunotherapy", "what-is-immunotherapy"),
+        ("what are checkpoint inhibitors", "what-are-checkpoint-inhibitors"),
+        ("how are side effects managed", "how-are-side-effects-managed"),
+    ],
+)
+def test_a_question_finds_its_answer_first(client, question, answer):
+    assert slugs(client, question)[0] == answer
+
+
+# The fields of a representation that search looks in.
+SEARCHED_FIELDS = (
+    "name",
+    "question",
+    "alternate_names",
+    "summary",
+    "body",
+    "answer",
+    "examples",
+    "side_effects",
+    "targets",
+    "topics",
+)
+
+
+def test_items_matching_more_of_the_words_come_first_and_all_words_outrank_some(client):
+    query = "cancer vaccine side effects"
+    hits = search(client, query, page_size=100)
+    wanted = [terms(word) for word in words(query)]
+    found = []
+    for hit in hits:
+        item = client.get(hit["href"]).json
+        text = " ".join(_texts([item.get(name) for name in SEARCHED_FIELDS]))
+        stems = set().union(*(terms(word) for word in words(text)))
+        found.append(sum(1 for word in wanted if word & stems))
+    # Any word may match, but an item with more of the words comes before one with fewer.
+    assert found == sorted(found, reverse=True)
+    assert found[0] > 1 and min(found) == 1
+    assert "cancer-vaccines" in [hit["slug"] for hit in hits]
+
+
+def _texts(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for entry in value:
+            yield from _texts(entry)
+    elif isinstance(value, dict):
+        yield value["markdown"]
+
+
+def test_stop_and_question_words_need_not_match(client):
+    assert slugs(client, "what is the melanoma")[:1] == slugs(client, "melanoma")[:1] == ["melanoma"]
+    assert search(client, "what is the") == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "corrected", "expected"),
+    [
+        ("pembrolizumb", "pembrolizumab", "checkpoint-inhibitors"),
+        ("leukamia", "leukemia", "leukemia"),
+        ("melanomma", "melanoma", "melanoma"),
+        ("immunotherpay side effects", "immunotherapy side effects", "side-effects-of-immunotherapy"),
+    ],
+)
+def test_typos_are_corrected_against_the_vocabulary_and_named(client, typed, corrected, expected):
+    response = client.get(
+        "/api/v1/search", query_string={"q": typed}, headers={"Origin": "https://app.example"}
+    )
+    assert response.status_code == 200
+    assert expected in [hit["slug"] for hit in response.json[:3]]
+    assert unquote(response.headers["X-Did-You-Mean"]) == corrected
+    assert "X-Did-You-Mean" in response.headers["Access-Control-Expose-Headers"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("canser", True),  # 6 letters: one typo
+        ("cacner", True),  # a transposition is one typo
+        ("cnacre", False),  # three
+        ("tcell", False),  # under 5 letters: none ... ("tcell" is not "t-cell"'s joined form)
+        ("lymphomaa", True),  # 9 letters: two
+        ("immunothrapyy", True),
+    ],
+)
+def test_typos_allowed_grow_with_the_word(client, typed, found):
+    response = client.get("/api/v1/search", query_string={"q": typed})
+    assert ("X-Did-You-Mean" in response.headers) is found
+
+
+def test_a_word_spelled_right_is_never_corrected(client):
+    response = client.get("/api/v1/search", query_string={"q": "cancer"})
+    assert "X-Did-You-Mean" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("pembro", "checkpoint-inhibitors"),
+        ("melan", "melanoma"),
+        ("lympho", "lymphoma"),
+        ("CAR T-ce", "car-t-cell-therapy"),
+    ],
+)
+def test_the_last_word_matches_as_a_prefix(client, typed, expected):
+    assert expected in slugs(client, typed)[:3]
+
+
+def test_a_finished_word_is_not_a_prefix(client):
+    assert slugs(client, "pembro ") == []
+
+
+def test_snippets_are_plain_text_with_the_matched_words_marked(client):
+    for query in ("side effects", "checkpoint", "pembro", "leukamia"):
+        for hit in search(client, query, page_size=100):
+            snippet = hit["snippet"]
+            assert "[^" not in snippet and "**" not in snippet and "](" not in snippet
+            assert "\n" not in snippet
+            for start, end in hit["highlights"]:
+                assert snippet[start:end].strip() and snippet[start:end] == snippet[start:end].strip()
+                assert start == 0 or not snippet[start - 1].isalnum()
+    side_effects = search(client, "side effects")[0]
+    marked = {side_effects["snippet"][start:end].lower() for start, end in side_effects["highlights"]}
+    assert {"side", "effects"} <= marked
+    # A FAQ's topics find it, but are not shown.
+    faq = next(
+        hit
+        for hit in search(client, "side effects", type="faq")
+        if hit["slug"] == "side-effects-of-immunotherapy"
+    )
+    assert not faq["snippet"].endswith("side-effects")
+
+
+def test_suggestions_complete_names_and_questions_as_typed(client):
+    response = client.get("/api/v1/search/suggest", query_string={"q": "what is imm"})
+    assert response.status_code == 200
+    suggestions = response.json
+    assert 1 <= len(suggestions) <= 8
+    assert suggestions[0]["slug"] == "what-is-immunotherapy"
+    for suggestion in suggestions:
+        assert set(suggestion) == {"type", "slug", "name", "href", "highlights"}
+        assert [suggestion["name"][s:e].lower()[:3] for s, e in suggestion["highlights"]] == ["imm"]
+        assert client.get(suggestion["href"]).status_code == 200
+    assert len(client.get("/api/v1/search/suggest?q=c").json) == 8
+    assert client.get("/api/v1/search/suggest?q=zzzz").json == []
+    assert client.get("/api/v1/search/suggest").status_code == 422
+    etag = response.headers["ETag"]
+    again = client.get(
+        "/api/v1/search/suggest", query_string={"q": "what is imm"}, headers={"If-None-Match": etag}
+    )
+    assert again.status_code == 304
+
+
+def test_words_only_in_unpublished_text_never_surface(client, editor, reviewer):
+    # A draft item, and a pending change of a published one, each with a word of its own.
+    body = BACKED_THERAPY | {"name": "Zorblastin therapy", "summary": "About zorblastin."}
+    assert client.post("/api/v1/therapies", json=body, headers=editor).status_code == 201
+    url = "/api/v1/therapies/cytokines"
+    etag = preview_etag(client, url, editor)
+    changed = client.patch(
+        url, json={"summary": "Cytokines, also called quixotrelins."}, headers=editor | {"If-Match": etag}
+    )
+    assert changed.status_code == 200
+    for word in ("zorblastin", "quixotrelin"):
+        for typed in (word, word[:5], word[:-1] + "x"):
+            response = client.get("/api/v1/search", query_string={"q": typed})
+            assert response.json == [] and "X-Did-You-Mean" not in response.headers
+            assert client.get("/api/v1/search/suggest", query_string={"q": typed}).json == []
+    # Once the change is approved, its words are found, completed and corrected.
+    approve(client, url, editor, reviewer)
+    assert slugs(client, "quixotrel") == ["cytokines"]
+    assert unquote(client.get("/api/v1/search?q=quixotrelinn").headers["X-Did-You-Mean"]) == "quixotrelins"
+    assert [s["slug"] for s in client.get("/api/v1/search/suggest?q=quixo").json] == []  # not in a name
+
+
+def test_the_vocabulary_forgets_a_word_no_published_item_has(app, client, editor, reviewer):
+    url = "/api/v1/therapies/cytokines"
+    approve(
+        client,
+        url,
+        editor,
+        reviewer,
+        _patched(client, url, editor, {"summary": "Cytokines, or quixotrelins."}),
+    )
+    assert slugs(client, "quixotrelinz") == ["cytokines"]
+    approve(client, url, editor, reviewer, _patched(client, url, editor, {"summary": "Cytokines."}))
+    response = client.get("/api/v1/search?q=quixotrelinz")
+    assert response.json == [] and "X-Did-You-Mean" not in response.headers
+    with app.app_context():
+        assert check_consistency() == []
+
+
+def _patched(client, url, editor, changes):
+    response = client.patch(
+        url, json=changes, headers=editor | {"If-Match": preview_etag(client, url, editor)}
+    )
+    assert response.status_code == 200, response.json
+    return response.headers["ETag"]
