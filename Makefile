@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := service
 
-.PHONY: run dev test lint content-lint format spec bench lock clean
+.PHONY: run dev test lint content-lint format spec bench search-eval lock clean
 
 run: $(VENV)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" bin/prepare
@@ -35,6 +35,14 @@ format: $(VENV)/.installed-dev
 # BENCH_ARGS=--smoke for one short run; BENCH_POSTGRES_URL=... to measure growth on PostgreSQL too.
 bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+
+# How well search answers what people type: the judged queries of bench/judged-queries.yaml, scored
+# on SQLite and on PostgreSQL: the server of SEARCH_EVAL_POSTGRES_URL, else the local one if it
+# answers (bench/relevance.py --help). SEARCH_EVAL_ARGS=--no-fail to report without failing.
+SEARCH_EVAL_DEFAULT_POSTGRES_URL := postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+search-eval: $(VENV)/.installed-dev
+	$(BIN)/python bench/relevance.py --default-postgres-url $(SEARCH_EVAL_DEFAULT_POSTGRES_URL) $(SEARCH_EVAL_ARGS)
 
 # Rewrite the committed spec snapshot after an API change, so that the change is a reviewed diff.
 spec: $(VENV)/.installed

@@ -1,19 +1,12 @@
 """Fixtures: the real app on a real, migrated and seeded database, once per backend."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-import flask_migrate
 import pytest
 from flask import Flask
 
-from service import create_app
-from service.domain.db import db
-from service.domain.seeding import load_seed
 from service.domain.tokens import create_token
-from service.settings import Settings
-from service.web.schemas import CREATE_SCHEMAS
+from tests.apps import app_on, make_app, upgrade_and_seed
 from tests.databases import backends, databases_for
 
 
@@ -24,19 +17,6 @@ class Backend:
     template_url: str
 
 
-def make_app(database_url: str, **settings) -> Flask:
-    # The tests send hundreds of requests from one address: the rate limits' own tests turn them on.
-    defaults = replace(Settings.from_env({}), log_level="WARNING", ratelimit_enabled=False)
-    return create_app(replace(defaults, database_url=database_url, **settings))
-
-
-def upgrade_and_seed(app: Flask) -> None:
-    with app.app_context():
-        flask_migrate.upgrade()
-        load_seed(app.config["SETTINGS"].seed_dir, CREATE_SCHEMAS)
-        db.engine.dispose()
-
-
 @pytest.fixture(scope="session", params=backends())
 def backend(request, tmp_path_factory) -> Backend:
     databases = databases_for(request.param, tmp_path_factory.mktemp(request.param))
@@ -44,16 +24,6 @@ def backend(request, tmp_path_factory) -> Backend:
     upgrade_and_seed(make_app(template_url))
     yield Backend(request.param, databases, template_url)
     databases.drop(template_url)
-
-
-@contextmanager
-def app_on(url: str, **settings) -> Iterator[Flask]:
-    """The app on a database of the run, dropped afterwards."""
-    app = make_app(url, **settings)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

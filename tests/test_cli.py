@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from service.domain.db import db
-from tests.conftest import make_app
+from tests.apps import make_app
 
 COLLECTIONS = ("therapies", "mechanisms", "indications", "faqs", "sources")
 

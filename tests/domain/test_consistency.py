@@ -15,7 +15,8 @@ import sqlalchemy as sa
 
 from service.domain.consistency import check_consistency
 from service.domain.db import db
-from tests.conftest import make_app, token_headers
+from tests.apps import make_app
+from tests.conftest import token_headers
 from tests.servers import running_server
 from tests.workflow import approve
 

@@ -21,8 +21,9 @@ import sqlalchemy as sa
 
 from service.domain.consistency import check_consistency
 from service.domain.db import db
+from tests.apps import make_app, upgrade_and_seed
 from tests.backed import BACKED_THERAPY
-from tests.conftest import make_app, token_headers, upgrade_and_seed
+from tests.conftest import token_headers
 from tests.servers import free_port, running_server
 from tests.workflow import approve
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_app, token_headers
+from tests.apps import make_app
+from tests.conftest import token_headers
 from tests.servers import running_server
 
 EXAMPLES_PER_OPERATION = os.environ.get("CONFORMANCE_EXAMPLES", "25")

@@ -10,7 +10,8 @@ import redis
 
 from service.domain.db import db
 from service.settings import Settings
-from tests.conftest import make_app, token_headers
+from tests.apps import make_app
+from tests.conftest import token_headers
 
 THERAPY = "/api/v1/therapies/checkpoint-inhibitors"
 REDIS_URI = "redis://127.0.0.1:6379/0"

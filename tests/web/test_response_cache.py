@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from service.domain.db import db
 from service.domain.generation import GENERATION_SQL
 from service.web.response_cache import CachedResponse, ResponseCache
-from tests.conftest import make_app
+from tests.apps import make_app
 from tests.workflow import approve
 
 

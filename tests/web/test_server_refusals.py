@@ -7,7 +7,8 @@ import socket
 
 import pytest
 
-from tests.conftest import make_app, token_headers
+from tests.apps import make_app
+from tests.conftest import token_headers
 from tests.servers import running_server
 
 

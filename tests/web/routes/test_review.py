@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from service.domain import review
 from service.domain.db import db
 from service.domain.models import Revision
-from tests.conftest import app_on, token_headers
+from tests.apps import app_on
+from tests.conftest import token_headers
 from tests.workflow import approve, preview_etag, submit
 
 URL = "/api/v1/therapies/cytokines"
