@@ -543,7 +543,11 @@ class SearchArgsSchema(PageArgsSchema):
     q = fields.String(
         required=True,
         validate=validate.Length(min=1, max=500),
-        metadata=_doc('Words to find; "double quotes" keep a phrase together.', "PD-1"),
+        metadata=_doc(
+            'Words to find, as typed: a question, a name, the start of a word; "double quotes" keep '
+            "a phrase together.",
+            "does immunotherapy cause side effects",
+        ),
     )
     type = fields.String(
         validate=validate.OneOf(sorted(SEARCHABLE_KINDS)),
@@ -565,7 +569,8 @@ def query_schema(kind: ContentKind) -> type[ma.Schema]:
         args["q"] = fields.String(
             validate=validate.Length(min=1, max=500),
             metadata=_doc(
-                "Full-text search; the best matches come first unless `sort` says otherwise.", "PD-1"
+                "Search, as `/api/v1/search` does; the best matches come first unless `sort` says otherwise.",
+                "PD-1",
             ),
         )
     args["status"] = fields.String(
