@@ -108,7 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from service.domain.content import KINDS
     from service.web.api import api
     from service.web.openapi import register_components
-    from service.web.routes import changes, docs, meta, reviews, search, tokens
+    from service.web.routes import changes, docs, meta, reviews, search, synonyms, tokens
     from service.web.routes.content import content_blueprint
 
     register_components(api)
@@ -116,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     for kind in KINDS.values():
         api.register_blueprint(content_blueprint(kind))
     api.register_blueprint(search.blp)
+    api.register_blueprint(synonyms.blp)
     api.register_blueprint(changes.blp)
     api.register_blueprint(tokens.blp)
     api.register_blueprint(reviews.blp)

@@ -6,7 +6,7 @@ The content already there is indexed with the service's own pure text functions
 revision.
 
 Revision ID: f3c9a1d5e7b2
-Revises: e5b8c1d7a3f6
+Revises: f3a9c2d7b1e4
 Create Date: 2026-11-30 06:00:00
 
 """
@@ -20,7 +20,7 @@ from alembic import op
 from service.domain.search import build_document, entries
 
 revision = "f3c9a1d5e7b2"
-down_revision = "e5b8c1d7a3f6"
+down_revision = "f3a9c2d7b1e4"
 branch_labels = None
 depends_on = None
 

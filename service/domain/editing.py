@@ -344,7 +344,7 @@ def _save(
         session.flush()
     except StaleDataError:
         session.rollback()
-        raise StaleVersion(f"This {item.type} was changed by someone else; fetch it again.") from None
+        raise changed_meanwhile(item.type) from None
     except IntegrityError:
         session.rollback()
         raise ContentConflict(f"The slug or {kind_of(item).title_field} is already taken.") from None
@@ -385,12 +385,19 @@ def _save(
 
 def commit_change(item: ContentItem) -> None:
     """Commit a change of the item. Two writers of the same version: the second is told (412)."""
+    commit_versioned(item.type)
+
+
+def commit_versioned(what: str) -> None:
+    """Commit a change of anything versioned, named `what` in a refusal. Two writers of the same
+    version (a version the UPDATE no longer finds, or a revision's number taken): the second is
+    told (412)."""
     session = db.session
     try:
         session.commit()
-    except IntegrityError:
+    except (IntegrityError, StaleDataError):
         session.rollback()
-        raise StaleVersion(f"This {item.type} was changed by someone else; fetch it again.") from None
+        raise changed_meanwhile(what) from None
     except DBAPIError as error:
         session.rollback()
         # A connection lost mid-commit leaves the outcome with the server; any other failure
@@ -398,3 +405,8 @@ def commit_change(item: ContentItem) -> None:
         if error.connection_invalidated:
             raise CommitOutcomeUnknown from error
         raise
+
+
+def changed_meanwhile(what: str) -> StaleVersion:
+    """The refusal of a change made to a version that is no longer the latest (412)."""
+    return StaleVersion(f"This {what} was changed by someone else; fetch it again.")

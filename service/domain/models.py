@@ -1,4 +1,5 @@
-"""The database model: content items, their links and citations, sources, revisions and tokens.
+"""The database model: content items, their links and citations, sources, revisions, tokens and
+the synonyms search expands queries with.
 
 Therapies, mechanisms, indications, FAQs and the sources they cite share one `content_items` table
 (joined-table inheritance), so that slugs, status, versions, revisions and redirects are kept once
@@ -363,6 +364,57 @@ class Revision(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
     item: so.Mapped[ContentItem] = so.relationship()
+
+
+# What a change did to a synonym set; a deleted set keeps its revisions.
+SYNONYM_ACTIONS = ("created", "updated", "deleted")
+
+
+class SynonymSet(db.Model):
+    """Terms that search treats as one: a query for any of them also finds the others, or, for a
+    one-way set, a query for the first also finds the rest (not the reverse). Editors manage them;
+    they are never part of the content."""
+
+    __tablename__ = "synonym_sets"
+    __table_args__ = (
+        sa.CheckConstraint("version >= 1", name="version"),
+        # Ids are never used again (SQLite would reuse the highest after a delete): the revisions
+        # of a deleted set keep naming it alone.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # As editors wrote them; compared casefolded, without accents, with runs of spaces as one.
+    terms: so.Mapped[list[str]] = so.mapped_column(sa.JSON)
+    one_way: so.Mapped[bool] = so.mapped_column(default=False)
+    version: so.Mapped[int] = so.mapped_column()
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    # Every UPDATE and DELETE checks the version it read: of two writers, the second one is told.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+
+class SynonymRevision(db.Model):
+    """A synonym set after one change, with who made it and why. No foreign key: the history of a
+    deleted set stays."""
+
+    __tablename__ = "synonym_revisions"
+    __table_args__ = (
+        sa.UniqueConstraint("synonym_set_id", "version"),
+        _one_of("action", SYNONYM_ACTIONS, "action"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    synonym_set_id: so.Mapped[int] = so.mapped_column()
+    version: so.Mapped[int] = so.mapped_column()
+    action: so.Mapped[str] = so.mapped_column(sa.String(20))
+    terms: so.Mapped[list[str]] = so.mapped_column(sa.JSON)
+    one_way: so.Mapped[bool] = so.mapped_column()
+    author: so.Mapped[str] = so.mapped_column(sa.String(120))
+    person: so.Mapped[str] = so.mapped_column(sa.String(120))
+    note: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
 
 class ApiToken(db.Model):

@@ -32,7 +32,7 @@ from service.domain import words as text_words
 from service.domain.content import kind_of
 from service.domain.db import db
 from service.domain.generation import read_generation
-from service.domain.models import ContentItem
+from service.domain.models import ContentItem, SynonymSet
 from service.domain.rendering import plain_text
 from service.domain.words import Word
 
@@ -255,11 +255,23 @@ def _fts_id_column() -> str:
 
 
 @dataclass(frozen=True)
-class Synonyms:
-    """Words that find each other: with `one_way`, the first finds the others, not the reverse."""
+class SynonymEntry:
+    """A synonym set as search reads it: its terms as stored, and whether it is one-way."""
 
     terms: tuple[str, ...]
-    one_way: bool = False
+    one_way: bool
+
+    @property
+    def triggers(self) -> tuple[str, ...]:
+        """The terms a query expands from: every term, or the first of a one-way set. Each belongs
+        to this set only; a one-way set's other terms may be in other sets too."""
+        return self.terms[:1] if self.one_way else self.terms
+
+
+def synonym_sets() -> list[SynonymEntry]:
+    """Every synonym set, in the order made (by id), terms as stored: one SELECT."""
+    rows = db.session.execute(sa.select(SynonymSet.terms, SynonymSet.one_way).order_by(SynonymSet.id))
+    return [SynonymEntry(tuple(terms), bool(one_way)) for terms, one_way in rows]
 
 
 @dataclass
@@ -267,7 +279,7 @@ class Lexicon:
     """The vocabulary of published content and the synonyms, as of one content generation."""
 
     words: dict[str, tuple[str, int]]  # word -> (stem, published items it occurs in)
-    synonyms: list[Synonyms]
+    synonyms: list[SynonymEntry]
     documents: int
     stems: dict[str, int] = field(init=False)
     sorted_words: list[str] = field(init=False)
@@ -283,7 +295,7 @@ class Lexicon:
             if word.isalpha():
                 self.by_length.setdefault(len(word), []).append(word)
         for entry in self.synonyms:
-            for term in entry.terms:
+            for term in entry.triggers:
                 if (folded := text_words.fold(term)).isalpha() and folded not in self.words:
                     self.by_length.setdefault(len(folded), []).append(folded)
 
@@ -330,13 +342,9 @@ def lexicon() -> Lexicon:
     documents = db.session.scalar(
         sa.select(sa.func.count()).select_from(ContentItem).where(ContentItem.status == "published")
     )
-    found = Lexicon(words, _synonym_entries(), documents or 0)
+    found = Lexicon(words, synonym_sets(), documents or 0)
     _lexicons[key] = (generation, found)
     return found
-
-
-def _synonym_entries() -> list[Synonyms]:
-    return []
 
 
 @dataclass(frozen=True)
@@ -407,7 +415,7 @@ def plan(query: str, found: Lexicon) -> Plan:
 
 def _known(word: Word, found: Lexicon) -> bool:
     return word.stem in found.stems or any(
-        entry for entry in found.synonyms for term in entry.terms if text_words.fold(term) == word.text
+        text_words.fold(term) == word.text for entry in found.synonyms for term in entry.triggers
     )
 
 
@@ -425,20 +433,20 @@ def _word_alternatives(word: Word, correction: str | None, last: bool, found: Le
     return list({alt.stems: alt for alt in reversed(alternatives)}.values())[::-1]
 
 
-def _synonyms_at(spelled: list[str], position: int, entries: list[Synonyms]) -> tuple[int, Synonyms | None]:
+def _synonyms_at(
+    spelled: list[str], position: int, entries: list[SynonymEntry]
+) -> tuple[int, SynonymEntry | None]:
     """The longest synonym that the words from `position` on spell out, if any."""
-    best: tuple[int, Synonyms | None] = (0, None)
+    best: tuple[int, SynonymEntry | None] = (0, None)
     for entry in entries:
-        for index, term in enumerate(entry.terms):
-            if entry.one_way and index > 0:
-                continue
+        for term in entry.triggers:
             parts = [word.text for word in text_words.words(term)]
             if parts and spelled[position : position + len(parts)] == parts and len(parts) > best[0]:
                 best = (len(parts), entry)
     return best
 
 
-def _synonym_alternatives(typed: str, entry: Synonyms) -> list[Alternative]:
+def _synonym_alternatives(typed: str, entry: SynonymEntry) -> list[Alternative]:
     alternatives = []
     for term in entry.terms:
         written = list(text_words.words(term))

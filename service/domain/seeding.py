@@ -5,6 +5,10 @@ the author `seed`. An item is updated only while its newest revision is still th
 editor's change is never overwritten; running the seed twice changes nothing. The whole seed is
 loaded in one transaction and its claims checked as a whole (a link may be backed at either end),
 so a seed with an unsupported claim changes nothing.
+
+Synonym sets (seed/synonyms.yaml) are loaded in the same transaction, through the same path as an
+editor's, only into a database that never had any: once seeded, they are the editors' to change,
+and a set an editor deleted is not brought back.
 """
 
 import hashlib
@@ -21,7 +25,8 @@ from service.domain.content import KINDS, snapshot, state_value
 from service.domain.db import db
 from service.domain.editing import check_published, create_item, latest_revision, update_item
 from service.domain.errors import ContentError
-from service.domain.models import ContentItem, SlugRedirect
+from service.domain.models import ContentItem, SlugRedirect, SynonymRevision
+from service.domain.synonyms import create_synonym_set
 from service.domain.text import clean_source_text
 
 SEED_AUTHOR = "seed"
@@ -34,6 +39,8 @@ CONTENT_FILES = (
     ("therapy", "therapies.yaml"),
     ("faq", "faqs.yaml"),
 )
+SYNONYMS_FILE = "synonyms.yaml"
+SYNONYM_FIELDS = ("terms", "one_way")
 
 
 class SeedError(Exception):
@@ -46,6 +53,8 @@ class SeedReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # changed by an editor since seeded: left alone
+    synonym_sets: int = 0  # synonym sets created
+    synonyms_kept: bool = False  # the database has had synonyms before: the editors' now
 
     def lines(self) -> list[str]:
         lines = [
@@ -55,6 +64,10 @@ class SeedReport:
         lines += [f"  created {name}" for name in self.created]
         lines += [f"  updated {name}" for name in self.updated]
         lines += [f"  left alone (changed by an editor): {name}" for name in self.kept]
+        if self.synonyms_kept:
+            lines.append("synonyms: left alone (editors manage them once seeded)")
+        else:
+            lines.append(f"synonyms: created {self.synonym_sets} sets")
         return lines
 
 
@@ -70,6 +83,7 @@ def load_seed(seed_dir: Path, schemas: Mapping[str, type[ma.Schema]]) -> SeedRep
         for type_, filename in CONTENT_FILES:
             for entry in _read_yaml(seed_dir / filename):
                 written += _load_item(type_, schemas[type_], entry, report)
+        _load_synonyms(seed_dir / SYNONYMS_FILE, report)
         if written:
             # What every item lacks is brought up to date (a link's backing may be at either end,
             # and a database from before the claim rules has all to catch up on); only the seed's
@@ -159,6 +173,33 @@ def _load_item(
         detail = f"{error.detail} {error.errors}" if error.errors else error.detail
         raise SeedError(f"{name}: {detail}") from None
     return []
+
+
+def _load_synonyms(path: Path, report: SeedReport) -> None:
+    """The seed's synonym sets, into a database that never had any; the transaction left open."""
+    if not path.exists():
+        return
+    if db.session.scalar(sa.select(SynonymRevision.id).limit(1)) is not None:
+        report.synonyms_kept = True
+        return
+    for number, entry in enumerate(_read_yaml(path), start=1):
+        name = f"synonym set {number} {entry.get('terms') if isinstance(entry, dict) else entry!r}"
+        if not isinstance(entry, dict) or set(entry) - set(SYNONYM_FIELDS) or "terms" not in entry:
+            raise SeedError(f"{name}: an entry has `terms` and, optionally, `one_way`; nothing else.")
+        if not isinstance(entry.get("one_way", False), bool):
+            raise SeedError(f"{name}: `one_way` is true or false.")
+        try:
+            create_synonym_set(
+                entry["terms"],
+                one_way=entry.get("one_way", False),
+                author=SEED_AUTHOR,
+                note="Seeded.",
+                commit=False,
+            )
+        except ContentError as error:
+            detail = f"{error.detail} {error.errors}" if error.errors else error.detail
+            raise SeedError(f"{name}: {detail}") from None
+        report.synonym_sets += 1
 
 
 def _read_yaml(path: Path) -> list[dict[str, Any]]:

@@ -136,8 +136,7 @@ def check_if_match(item: ContentItem) -> int:
     """A write's precondition: 428 without If-Match, 412 when it names no representation of the
     item's latest version: its preview's ETag, or, while no change waits for review, the public
     one's or an editor's."""
-    if not request.headers.get("If-Match"):
-        abort(428, message="Send the item's ETag in If-Match, so that no one else's change is overwritten.")
+    require_if_match()
     pending = review.pending_revision(item)
     current = [latest_etag(item, pending.version if pending is not None else item.version)]
     if pending is None:
@@ -154,6 +153,20 @@ def check_if_match(item: ContentItem) -> int:
         abort(412, message=message)
     # The latest version as the writer read it: the change must be made to that one.
     return pending.version if pending is not None else item.version
+
+
+def require_if_match() -> None:
+    """428 without If-Match: a write says which version it was made to."""
+    if not request.headers.get("If-Match"):
+        abort(428, message="Send the item's ETag in If-Match, so that no one else's change is overwritten.")
+
+
+def check_if_match_etag(etag: str, what: str) -> None:
+    """The precondition of a write to a resource with one representation: 428 without If-Match,
+    412 unless it names `etag`."""
+    require_if_match()
+    if not request.if_match.contains(etag):
+        abort(412, message=f"The {what} has changed since you read it: fetch it again and redo the change.")
 
 
 def register_caching_headers(app: Flask) -> None:

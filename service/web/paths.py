@@ -31,6 +31,14 @@ def content_href(item) -> str:
     return item_href(KINDS[item.type], item.slug)
 
 
+SYNONYMS_HREF = f"{API_PREFIX}/synonyms"
+
+
+def synonym_href(set_id: int) -> str:
+    """The URL path of a synonym set."""
+    return f"{SYNONYMS_HREF}/{set_id}"
+
+
 class PathNormalizer:
     def __init__(self, wsgi_app):
         self.wsgi_app = wsgi_app
