@@ -284,6 +284,8 @@ class Lexicon:
     stems: dict[str, int] = field(init=False)
     sorted_words: list[str] = field(init=False)
     by_length: dict[int, list[str]] = field(init=False)
+    # The words of the terms a query expands from: known words, never corrected into others.
+    synonym_words: set[str] = field(init=False)
 
     def __post_init__(self):
         self.stems = {}
@@ -294,10 +296,12 @@ class Lexicon:
         for word in self.sorted_words:
             if word.isalpha():
                 self.by_length.setdefault(len(word), []).append(word)
-        for entry in self.synonyms:
-            for term in entry.triggers:
-                if (folded := text_words.fold(term)).isalpha() and folded not in self.words:
-                    self.by_length.setdefault(len(folded), []).append(folded)
+        self.synonym_words = {
+            word.text for entry in self.synonyms for term in entry.triggers for word in text_words.words(term)
+        }
+        for word in sorted(self.synonym_words - self.words.keys()):
+            if word.isalpha():
+                self.by_length.setdefault(len(word), []).append(word)
 
     def idf(self, stem: str) -> float:
         return math.log(1 + self.documents / max(self.stems.get(stem, 0), 1))
@@ -414,9 +418,7 @@ def plan(query: str, found: Lexicon) -> Plan:
 
 
 def _known(word: Word, found: Lexicon) -> bool:
-    return word.stem in found.stems or any(
-        text_words.fold(term) == word.text for entry in found.synonyms for term in entry.triggers
-    )
+    return word.stem in found.stems or word.text in found.synonym_words
 
 
 def _word_alternatives(word: Word, correction: str | None, last: bool, found: Lexicon) -> list[Alternative]:
