@@ -136,7 +136,7 @@ SEARCHED_FIELDS = (
 
 
 def test_items_matching_more_of_the_words_come_first_and_all_words_outrank_some(client):
-    query = "cancer vaccine side effects"
+    query = "vaccine antigen memory"
     hits = search(client, query, page_size=100)
     wanted = [terms(word) for word in words(query)]
     found = []
@@ -148,7 +148,7 @@ def test_items_matching_more_of_the_words_come_first_and_all_words_outrank_some(
     # Any word may match, but an item with more of the words comes before one with fewer.
     assert found == sorted(found, reverse=True)
     assert found[0] > 1 and min(found) == 1
-    assert "cancer-vaccines" in [hit["slug"] for hit in hits]
+    assert "cancer-vaccines" in [hit["slug"] for hit in hits[:3]]
 
 
 def _texts(value):
