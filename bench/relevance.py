@@ -315,6 +315,13 @@ def report(results: dict[str, Scores], count: int) -> str:
     for category, (_score, queries) in by_category[names[0]].items():
         cells = " | ".join(f"{by_category[name][category][0]:.2f}" for name in names)
         lines.append(f"| {category} | {queries} | {cells} |")
+    if len(names) > 1:
+        differing = _differing_answers(results)
+        lines += [
+            "",
+            f"Queries answered differently by {' and '.join(names)} (first 10 hits): {len(differing)}",
+        ]
+        lines += [f"- `{query}`" for query in differing]
     for name, scores in results.items():
         failures = scores.failures()
         lines += ["", f"Failing queries on {name} ({len(failures)}): no right answer in the first 3 hits", ""]
@@ -327,6 +334,14 @@ def report(results: dict[str, Scores], count: int) -> str:
                 f"wanted {', '.join(outcome.judged.relevant)}"
             )
     return "\n".join(lines)
+
+
+def _differing_answers(results: dict[str, Scores]) -> list[str]:
+    """The queries whose hits are not the same, in the same order, on every database."""
+    hits = [
+        {outcome.judged.query: outcome.hits for outcome in scores.outcomes} for scores in results.values()
+    ]
+    return [query for query in hits[0] if any(other[query] != hits[0][query] for other in hits[1:])]
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ User input never reaches any query syntax: it is only ever bound as data.
 """
 
 import bisect
+import heapq
 import math
 import re
 from collections import Counter
@@ -311,7 +312,7 @@ class Lexicon:
         start = bisect.bisect_left(self.sorted_words, prefix)
         end = bisect.bisect_left(self.sorted_words, prefix + "\U0010ffff")
         found = self.sorted_words[start:end]
-        return sorted(found, key=lambda word: (-self.words[word][1], word))[:COMPLETIONS]
+        return heapq.nsmallest(COMPLETIONS, found, key=lambda word: (-self.words[word][1], word))
 
     def correction(self, word: str) -> str | None:
         """The nearest word within the typos allowed for the word's length (one from 5 letters,
