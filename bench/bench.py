@@ -45,7 +45,7 @@ SCENARIOS = {
 GROWTH_URLS = {
     "item": "/api/v1/therapies/checkpoint-inhibitors",
     "list": "/api/v1/therapies",
-    # A common word (in a fifth of the generated items), a question, and a completion as typed.
+    # A word of one generated item in 20, a question, and a completion as typed.
     "search": "/api/v1/search?q=antibody",
     "question": "/api/v1/search?q=what%20is%20an%20antibody%20vaccine",
     "suggest": "/api/v1/search/suggest?q=antib",

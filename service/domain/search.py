@@ -532,25 +532,39 @@ def ranked(
     having = (
         f"HAVING sum(CASE WHEN grp IN ({', '.join(map(str, required))}) THEN 1 ELSE 0 END) = {len(required)}"
     )
+    where = " AND ".join(visible)
+    if all(len(alt.stems) == 1 for alt in query_plan.alternatives):
+        # Alternatives of one stem each (most queries): each posting found is a match.
+        found = f"""
+            SELECT s.item_id, q.grp, CASE WHEN s.in_title THEN 1 ELSE 0 END AS in_title,
+                   s.weight * q.weight AS score, s.title_terms
+            FROM search_terms s JOIN q ON q.term = s.term WHERE {where}"""
+    else:
+        # An alternative of several stems matches where all of them are found.
+        found = f"""
+            SELECT item_id, grp, CASE WHEN in_title = need THEN 1 ELSE 0 END AS in_title, score, title_terms
+            FROM (
+                SELECT s.item_id, q.grp, q.alt, max(q.need) AS need, count(*) AS found,
+                       sum(CASE WHEN s.in_title THEN 1 ELSE 0 END) AS in_title,
+                       sum(s.weight * q.weight) AS score, max(s.title_terms) AS title_terms
+                FROM search_terms s JOIN q ON q.term = s.term WHERE {where}
+                GROUP BY s.item_id, q.grp, q.alt
+            ) AS alternatives
+            WHERE found = need"""
     statement = sa.text(
         f"""
         WITH q (term, grp, alt, need, weight) AS (VALUES {", ".join(rows)}),
-        found AS (
-            SELECT s.item_id, q.grp, q.alt, max(q.need) AS need, count(*) AS found,
-                   sum(CASE WHEN s.in_title THEN 1 ELSE 0 END) AS in_title,
-                   sum(s.weight * q.weight) AS score, max(s.title_terms) AS title_terms
-            FROM search_terms s JOIN q ON q.term = s.term
-            WHERE {" AND ".join(visible)}
-            GROUP BY s.item_id, q.grp, q.alt
-        ),
+        found AS ({found}),
         groups AS (
-            SELECT item_id, grp, max(CASE WHEN in_title = need THEN 1 ELSE 0 END) AS in_title,
-                   max(score) AS score, max(title_terms) AS title_terms
-            FROM found WHERE found = need GROUP BY item_id, grp
+            SELECT item_id, grp, max(in_title) AS in_title, max(score) AS score,
+                   max(title_terms) AS title_terms
+            FROM found GROUP BY item_id, grp
         )
         SELECT item_id,
-               count(*) + sum(in_title) / 100.0 + sum(in_title) * 1.0 / max(title_terms) / 10000.0
-               + sum(score) / (1.0 + sum(score)) / 1000000.0 AS rank
+               CAST(count(*) AS DOUBLE PRECISION)
+               + CAST(sum(in_title) AS DOUBLE PRECISION) / 100
+               + CAST(sum(in_title) AS DOUBLE PRECISION) / max(title_terms) / 10000
+               + sum(score) / (1 + sum(score)) / 1000000 AS rank
         FROM groups
         {"WHERE " + " AND ".join(phrase_filters) if phrase_filters else ""}
         GROUP BY item_id
