@@ -17,6 +17,7 @@ User input never reaches any query syntax: it is only ever bound as data.
 """
 
 import bisect
+import functools
 import heapq
 import math
 import re
@@ -285,7 +286,9 @@ class Lexicon:
     stems: dict[str, int] = field(init=False)
     sorted_words: list[str] = field(init=False)
     by_length: dict[int, list[str]] = field(init=False)
-    # The words of the terms a query expands from: known words, never corrected into others.
+    # The terms a query expands from, as words, by their first word.
+    triggers: dict[str, list[tuple[tuple[str, ...], SynonymEntry]]] = field(init=False)
+    # Their words: known words, never corrected into others.
     synonym_words: set[str] = field(init=False)
 
     def __post_init__(self):
@@ -297,8 +300,13 @@ class Lexicon:
         for word in self.sorted_words:
             if word.isalpha():
                 self.by_length.setdefault(len(word), []).append(word)
+        self.triggers = {}
+        for entry in self.synonyms:
+            for term in entry.triggers:
+                if words := tuple(word.text for word in text_words.words(term)):
+                    self.triggers.setdefault(words[0], []).append((words, entry))
         self.synonym_words = {
-            word.text for entry in self.synonyms for term in entry.triggers for word in text_words.words(term)
+            word for entries in self.triggers.values() for words, _ in entries for word in words
         }
         for word in sorted(self.synonym_words - self.words.keys()):
             if word.isalpha():
@@ -403,7 +411,7 @@ def plan(query: str, found: Lexicon) -> Plan:
     spelled = [corrections.get(word, word.text) for word in typed]
     position = 0
     while position < len(typed) and len(groups) < MAX_GROUPS:
-        span, entry = _synonyms_at(spelled, position, found.synonyms)
+        span, entry = _synonyms_at(spelled, position, found)
         if entry is not None:
             groups.append(Group(_synonym_alternatives(" ".join(spelled[position : position + span]), entry)))
             position += span
@@ -436,16 +444,12 @@ def _word_alternatives(word: Word, correction: str | None, last: bool, found: Le
     return list({alt.stems: alt for alt in reversed(alternatives)}.values())[::-1]
 
 
-def _synonyms_at(
-    spelled: list[str], position: int, entries: list[SynonymEntry]
-) -> tuple[int, SynonymEntry | None]:
+def _synonyms_at(spelled: list[str], position: int, found: Lexicon) -> tuple[int, SynonymEntry | None]:
     """The longest synonym that the words from `position` on spell out, if any."""
     best: tuple[int, SynonymEntry | None] = (0, None)
-    for entry in entries:
-        for term in entry.triggers:
-            parts = [word.text for word in text_words.words(term)]
-            if parts and spelled[position : position + len(parts)] == parts and len(parts) > best[0]:
-                best = (len(parts), entry)
+    for words, entry in found.triggers.get(spelled[position], ()):
+        if tuple(spelled[position : position + len(words)]) == words and len(words) > best[0]:
+            best = (len(words), entry)
     return best
 
 
@@ -533,7 +537,8 @@ def ranked(
         f"HAVING sum(CASE WHEN grp IN ({', '.join(map(str, required))}) THEN 1 ELSE 0 END) = {len(required)}"
     )
     where = " AND ".join(visible)
-    if all(len(alt.stems) == 1 for alt in query_plan.alternatives):
+    single_stems = all(len(alt.stems) == 1 for alt in query_plan.alternatives)
+    if single_stems:
         # Alternatives of one stem each (most queries): each posting found is a match.
         found = f"""
             SELECT s.item_id, q.grp, CASE WHEN s.in_title THEN 1 ELSE 0 END AS in_title,
@@ -551,15 +556,20 @@ def ranked(
                 GROUP BY s.item_id, q.grp, q.alt
             ) AS alternatives
             WHERE found = need"""
+    if all(len(group.alternatives) == 1 for group in query_plan.groups) and single_stems:
+        # One stem per group: each is found once in an item at most.
+        groups = "SELECT * FROM found"
+    else:
+        # A group is found by its best alternative.
+        groups = """
+            SELECT item_id, grp, max(in_title) AS in_title, max(score) AS score,
+                   max(title_terms) AS title_terms
+            FROM found GROUP BY item_id, grp"""
     statement = sa.text(
         f"""
         WITH q (term, grp, alt, need, weight) AS (VALUES {", ".join(rows)}),
         found AS ({found}),
-        groups AS (
-            SELECT item_id, grp, max(in_title) AS in_title, max(score) AS score,
-                   max(title_terms) AS title_terms
-            FROM found GROUP BY item_id, grp
-        )
+        groups AS ({groups})
         SELECT item_id,
                CAST(count(*) AS DOUBLE PRECISION)
                + CAST(sum(in_title) AS DOUBLE PRECISION) / 100
@@ -659,8 +669,7 @@ def _matched(text: str, alternatives: Sequence[Alternative]) -> list[tuple[Word,
     """Each word of the text, with the query's stems it stands for: a word found alone, a joined
     word whose parts were looked for, or a word of several looked for together, all of which the
     text has."""
-    found = [(word, text_words.terms(word)) for word in text_words.words(text)]
-    in_text = set().union(*(terms for _, terms in found))
+    found, in_text = _analysed(text)
     stems = set()
     for alt in alternatives:
         if len(alt.stems) == 1 or (not alt.joined and in_text.issuperset(alt.stems)):
@@ -670,6 +679,14 @@ def _matched(text: str, alternatives: Sequence[Alternative]) -> list[tuple[Word,
         (word, frozenset(terms & stems or (terms if any(parts <= terms for parts in joined) else ())))
         for word, terms in found
     ]
+
+
+@functools.lru_cache(maxsize=4096)
+def _analysed(text: str) -> tuple[list[tuple[Word, frozenset[str]]], frozenset[str]]:
+    """The words of a text with the terms each is found by, and all of them: the same texts are
+    shown again and again, so each is analysed once."""
+    found = [(word, frozenset(text_words.terms(word))) for word in text_words.words(text)]
+    return found, frozenset().union(*(terms for _, terms in found))
 
 
 def highlights(text: str, alternatives: Sequence[Alternative]) -> list[tuple[int, int]]:
@@ -682,12 +699,23 @@ def make_snippet(text: str, alternatives: Sequence[Alternative]) -> tuple[str, l
     found = _matched(text, alternatives)
     if not found:
         return "", []
+    # A window slides over the words: the first with the most different stems found, then the
+    # most words found, wins.
+    in_window: Counter[str] = Counter()
+    marked = 0
     best, best_score = 0, (-1, -1)
-    for start in range(max(len(found) - SNIPPET_WORDS, 0) + 1):
-        window = found[start : start + SNIPPET_WORDS]
-        score = (len(frozenset().union(*(stems for _, stems in window))), sum(1 for _, s in window if s))
-        if score > best_score:
-            best, best_score = start, score
+    for end, (_word, stems) in enumerate(found):
+        if stems:
+            in_window.update(stems)
+            marked += 1
+        start = end - SNIPPET_WORDS + 1
+        if start > 0 and (leaving := found[start - 1][1]):
+            in_window.subtract(leaving)
+            marked -= 1
+        if end >= min(SNIPPET_WORDS, len(found)) - 1 and (stems or best_score[0] < 0):
+            score = (sum(1 for count in in_window.values() if count > 0), marked)
+            if score > best_score:
+                best, best_score = max(start, 0), score
     window = found[best : best + SNIPPET_WORDS]
     begin = 0 if best == 0 else window[0][0].start
     end = len(text) if best + SNIPPET_WORDS >= len(found) else window[-1][0].end

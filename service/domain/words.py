@@ -67,7 +67,12 @@ def fold(text: str) -> str:
 def words(text: str) -> Iterator[Word]:
     """The words of a text, each with its place in the text as given."""
     for match in _WORD.finditer(_HYPHENS.sub("-", text)):
-        written = _APOSTROPHES.sub("", fold(match.group()))
+        raw = match.group()
+        if raw.isascii() and raw.isalnum():
+            # Most words: nothing to fold but case, nothing to split.
+            yield Word(match.start(), match.end(), raw.lower(), (raw.lower(),))
+            continue
+        written = _APOSTROPHES.sub("", fold(raw))
         # Folding may split a character in two ("ﬁ" -> "fi"); the place stays the original's.
         for folded in _PARTS.findall(written):
             yield Word(match.start(), match.end(), folded, tuple(folded.split("-")))
