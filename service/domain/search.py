@@ -665,8 +665,8 @@ def _with_display(page: sa.Subquery, *columns: sa.ColumnElement) -> sa.Select:
 # --- Snippets ----------------------------------------------------------------------------------
 
 
-def _matched(text: str, alternatives: Sequence[Alternative]) -> list[tuple[Word, frozenset[str]]]:
-    """Each word of the text, with the query's stems it stands for: a word found alone, a joined
+def _matched(text: str, alternatives: Sequence[Alternative]) -> list[tuple[int, int, frozenset[str]]]:
+    """Each word of the text (start, end), with the query's stems it stands for: a word found alone, a joined
     word whose parts were looked for, or a word of several looked for together, all of which the
     text has."""
     found, in_text = _analysed(text)
@@ -676,22 +676,22 @@ def _matched(text: str, alternatives: Sequence[Alternative]) -> list[tuple[Word,
             stems.update(alt.stems)
     joined = [set(alt.stems) for alt in alternatives if alt.joined]
     return [
-        (word, frozenset(terms & stems or (terms if any(parts <= terms for parts in joined) else ())))
-        for word, terms in found
+        (start, end, terms & stems or (terms if any(parts <= terms for parts in joined) else frozenset()))
+        for start, end, terms in found
     ]
 
 
-@functools.lru_cache(maxsize=4096)
-def _analysed(text: str) -> tuple[list[tuple[Word, frozenset[str]]], frozenset[str]]:
+@functools.lru_cache(maxsize=1024)
+def _analysed(text: str) -> tuple[list[tuple[int, int, frozenset[str]]], frozenset[str]]:
     """The words of a text with the terms each is found by, and all of them: the same texts are
     shown again and again, so each is analysed once."""
-    found = [(word, frozenset(text_words.terms(word))) for word in text_words.words(text)]
-    return found, frozenset().union(*(terms for _, terms in found))
+    found = [(word.start, word.end, frozenset(text_words.terms(word))) for word in text_words.words(text)]
+    return found, frozenset().union(*(terms for _, _, terms in found))
 
 
 def highlights(text: str, alternatives: Sequence[Alternative]) -> list[tuple[int, int]]:
     """[start, end) of each word of the text that the query found (offsets in characters)."""
-    return [(word.start, word.end) for word, found in _matched(text, alternatives) if found]
+    return [(start, end) for start, end, found in _matched(text, alternatives) if found]
 
 
 def make_snippet(text: str, alternatives: Sequence[Alternative]) -> tuple[str, list[tuple[int, int]]]:
@@ -704,23 +704,23 @@ def make_snippet(text: str, alternatives: Sequence[Alternative]) -> tuple[str, l
     in_window: Counter[str] = Counter()
     marked = 0
     best, best_score = 0, (-1, -1)
-    for end, (_word, stems) in enumerate(found):
+    for last, (_, _, stems) in enumerate(found):
         if stems:
             in_window.update(stems)
             marked += 1
-        start = end - SNIPPET_WORDS + 1
-        if start > 0 and (leaving := found[start - 1][1]):
+        first = last - SNIPPET_WORDS + 1
+        if first > 0 and (leaving := found[first - 1][2]):
             in_window.subtract(leaving)
             marked -= 1
-        if end >= min(SNIPPET_WORDS, len(found)) - 1 and (stems or best_score[0] < 0):
+        if last >= min(SNIPPET_WORDS, len(found)) - 1 and (stems or best_score[0] < 0):
             score = (sum(1 for count in in_window.values() if count > 0), marked)
             if score > best_score:
-                best, best_score = max(start, 0), score
+                best, best_score = max(first, 0), score
     window = found[best : best + SNIPPET_WORDS]
-    begin = 0 if best == 0 else window[0][0].start
-    end = len(text) if best + SNIPPET_WORDS >= len(found) else window[-1][0].end
+    begin = 0 if best == 0 else window[0][0]
+    end = len(text) if best + SNIPPET_WORDS >= len(found) else window[-1][1]
     prefix = "" if begin == 0 else "\u2026"
     suffix = "" if end == len(text) else "\u2026"
     shift = len(prefix) - begin
-    marked = [(word.start + shift, word.end + shift) for word, stems_found in window if stems_found]
-    return prefix + text[begin:end] + suffix, marked
+    places = [(start + shift, stop + shift) for start, stop, stems in window if stems]
+    return prefix + text[begin:end] + suffix, places
