@@ -51,7 +51,7 @@ def upgrade():
                 in_title BOOLEAN NOT NULL,
                 weight FLOAT NOT NULL,
                 title_terms INTEGER NOT NULL,
-                PRIMARY KEY (term, item_id)
+                PRIMARY KEY (term, in_title, item_id)
             ) WITHOUT ROWID
             """
         )
@@ -77,6 +77,7 @@ def upgrade():
         )
         op.execute("CREATE INDEX ix_search_index_document ON search_index USING GIN (document)")
         # The primary key's index carries every column a search reads: it ranks on the index alone.
+        # (On both databases the key puts a term's stems in names first: suggestions read only those.)
         op.execute(
             """
             CREATE TABLE search_terms (
@@ -87,7 +88,7 @@ def upgrade():
                 in_title BOOLEAN NOT NULL,
                 weight DOUBLE PRECISION NOT NULL,
                 title_terms INTEGER NOT NULL,
-                PRIMARY KEY (term, item_id) INCLUDE (type, published, in_title, weight, title_terms)
+                PRIMARY KEY (term, in_title, item_id) INCLUDE (type, published, weight, title_terms)
             )
             """
         )

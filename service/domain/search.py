@@ -527,7 +527,8 @@ def ranked(
     if type:
         visible.append("s.type = :type")
     if in_title:
-        visible.append("s.in_title")
+        # An equality, so that the primary key (term, in_title, item_id) reads only names' stems.
+        visible.append("s.in_title = TRUE")
     required = [g for g, group in enumerate(query_plan.groups) if group.phrase or in_title]
     phrase_filters = [
         f"item_id IN ({_phrase_matches(f'phrase_{i}')})" for i, _ in enumerate(query_plan.phrases)
