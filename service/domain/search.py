@@ -566,20 +566,23 @@ def ranked(
             SELECT item_id, grp, max(in_title) AS in_title, max(score) AS score,
                    max(title_terms) AS title_terms
             FROM found GROUP BY item_id, grp"""
+    phrases = f"WHERE {' AND '.join(phrase_filters)}" if phrase_filters else ""
+    if len(query_plan.groups) == 1 and len(query_plan.alternatives) == 1 and single_stems:
+        # One stem in all: each item is found once, nothing to add up.
+        ranking = (
+            f"SELECT item_id, {_rank('1', 'in_title', 'title_terms', 'score')} AS rank FROM groups {phrases}"
+        )
+    else:
+        rank = _rank("count(*)", "sum(in_title)", "max(title_terms)", "sum(score)")
+        ranking = f"""
+            SELECT item_id, {rank} AS rank FROM groups {phrases}
+            GROUP BY item_id {having if required else ""}"""
     statement = sa.text(
         f"""
         WITH q (term, grp, alt, need, weight) AS (VALUES {", ".join(rows)}),
         found AS ({found}),
         groups AS ({groups})
-        SELECT item_id,
-               CAST(count(*) AS DOUBLE PRECISION)
-               + CAST(sum(in_title) AS DOUBLE PRECISION) / 100
-               + CAST(sum(in_title) AS DOUBLE PRECISION) / max(title_terms) / 10000
-               + sum(score) / (1 + sum(score)) / 1000000 AS rank
-        FROM groups
-        {"WHERE " + " AND ".join(phrase_filters) if phrase_filters else ""}
-        GROUP BY item_id
-        {having if required else ""}
+        {ranking}
         """
     ).bindparams(**params)
     if "statuses" in " ".join(visible):
@@ -587,6 +590,16 @@ def ranked(
     if type:
         statement = statement.bindparams(type=type)
     return statement.columns(item_id=sa.Integer, rank=sa.Float).subquery("ranked")
+
+
+def _rank(groups: str, in_title: str, title_terms: str, score: str) -> str:
+    """The rank from the groups found, those found in the name, the name's meaningful words and
+    the weights: each term is kept below the step of the one before."""
+    return (
+        f"CAST({groups} AS DOUBLE PRECISION) + CAST({in_title} AS DOUBLE PRECISION) / 100"
+        f" + CAST({in_title} AS DOUBLE PRECISION) / {title_terms} / 10000"
+        f" + {score} / (1 + {score}) / 1000000"
+    )
 
 
 def _phrase_matches(param: str) -> str:
