@@ -1,5 +1,6 @@
 """Search that forgives: an index of stems (search_terms), the vocabulary of published content
-(search_words), and the display index holding plain text, with lists apart from it (extra).
+(search_words), and a display index of plain text with the stems of every word in order, for
+quoted phrases (search_index): plain tables on both databases, in place of FTS5 and tsvector.
 
 The content already there is indexed with the service's own pure text functions
 (`service.domain.search.build_document` and `entries`), from rows read as they stand at this
@@ -17,7 +18,8 @@ from collections import Counter
 import sqlalchemy as sa
 from alembic import op
 
-from service.domain.search import build_document, entries
+from service.domain.claims import MARKER
+from service.domain.search import build_document, entries, indexed_document
 
 revision = "f3c9a1d5e7b2"
 down_revision = "f3a9c2d7b1e4"
@@ -37,10 +39,21 @@ DOCUMENTS = {
 def upgrade():
     bind = op.get_bind()
     op.execute("DROP TABLE search_index")
-    if bind.dialect.name == "sqlite":
-        op.execute(
-            "CREATE VIRTUAL TABLE search_index USING fts5(title, body, extra, tokenize = 'porter unicode61')"
+    # Plain tables, the same on both databases, so that both give the same answers.
+    op.execute(
+        """
+        CREATE TABLE search_index (
+            item_id INTEGER PRIMARY KEY REFERENCES content_items (id) ON DELETE CASCADE,
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            extra TEXT NOT NULL,
+            stems TEXT NOT NULL
         )
+        """
+    )
+    if bind.dialect.name == "sqlite":
+        # Clustered by the key: a term's rows are read in one range, names' stems first, which
+        # suggestions read alone.
         op.execute(
             """
             CREATE TABLE search_terms (
@@ -59,25 +72,9 @@ def upgrade():
             "CREATE TABLE search_words (word TEXT PRIMARY KEY, stem TEXT NOT NULL, documents INTEGER NOT NULL) "
             "WITHOUT ROWID"
         )
-        id_column = "rowid"
     else:
-        op.execute(
-            """
-            CREATE TABLE search_index (
-                item_id INTEGER PRIMARY KEY REFERENCES content_items (id) ON DELETE CASCADE,
-                title TEXT NOT NULL,
-                body TEXT NOT NULL,
-                extra TEXT NOT NULL,
-                document TSVECTOR GENERATED ALWAYS AS (
-                    setweight(to_tsvector('english', title), 'A')
-                    || setweight(to_tsvector('english', body || ' ' || extra), 'B')
-                ) STORED
-            )
-            """
-        )
-        op.execute("CREATE INDEX ix_search_index_document ON search_index USING GIN (document)")
-        # The primary key's index carries every column a search reads: it ranks on the index alone.
-        # (On both databases the key puts a term's stems in names first: suggestions read only those.)
+        # The key's index carries every column a search reads (it ranks on the index alone),
+        # names' stems first, which suggestions read alone.
         op.execute(
             """
             CREATE TABLE search_terms (
@@ -93,19 +90,18 @@ def upgrade():
             """
         )
         op.execute("CREATE TABLE search_words (word TEXT PRIMARY KEY, stem TEXT NOT NULL, documents INTEGER NOT NULL)")
-        id_column = "item_id"
     op.execute("CREATE INDEX ix_search_terms_item_id ON search_terms (item_id)")
-    _index_content(bind, id_column)
+    _index_content(bind)
 
 
-def _index_content(bind, id_column: str) -> None:
+def _index_content(bind) -> None:
     topics: dict[int, list[str]] = {}
     for faq_id, topic in bind.execute(sa.text("SELECT faq_id, topic FROM faq_topics ORDER BY position")):
         topics.setdefault(faq_id, []).append(topic)
     vocabulary: Counter[str] = Counter()
     stems: dict[str, str] = {}
     insert_display = sa.text(
-        f"INSERT INTO search_index ({id_column}, title, body, extra) VALUES (:id, :title, :body, :extra)"
+        "INSERT INTO search_index (item_id, title, body, extra, stems) VALUES (:id, :title, :body, :extra, :stems)"
     )
     insert_terms = sa.text(
         "INSERT INTO search_terms (term, item_id, type, published, in_title, weight, title_terms) "
@@ -129,10 +125,7 @@ def _index_content(bind, id_column: str) -> None:
             )
             found = entries(doc)
             published = row["status"] == "published"
-            bind.execute(
-                insert_display,
-                {"id": row["id"], "title": doc.title, "body": doc.body, "extra": "\n".join((*doc.names, doc.extra))},
-            )
+            bind.execute(insert_display, {"id": row["id"], **indexed_document(doc)})
             if found.terms:
                 bind.execute(
                     insert_terms,
@@ -166,14 +159,15 @@ def _json(value):
 
 
 def downgrade():
+    """The full-text index as it stood: FTS5 or a tsvector, of each item's name and its text as
+    the service then wrote it (summary, Markdown without footnote markers, lists)."""
     bind = op.get_bind()
-    id_column = "rowid" if bind.dialect.name == "sqlite" else "item_id"
-    rows = bind.execute(sa.text(f"SELECT {id_column}, title, body, extra FROM search_index")).all()
     op.execute("DROP TABLE search_words")
     op.execute("DROP TABLE search_terms")
     op.execute("DROP TABLE search_index")
     if bind.dialect.name == "sqlite":
         op.execute("CREATE VIRTUAL TABLE search_index USING fts5(title, body, tokenize = 'porter unicode61')")
+        insert = sa.text("INSERT INTO search_index (rowid, title, body) VALUES (:id, :title, :body)")
     else:
         op.execute(
             """
@@ -188,8 +182,15 @@ def downgrade():
             """
         )
         op.execute("CREATE INDEX ix_search_index_document ON search_index USING GIN (document)")
-    if rows:
-        bind.execute(
-            sa.text(f"INSERT INTO search_index ({id_column}, title, body) VALUES (:id, :title, :body)"),
-            [{"id": item_id, "title": title, "body": f"{body}\n{extra}"} for item_id, title, body, extra in rows],
-        )
+        insert = sa.text("INSERT INTO search_index (item_id, title, body) VALUES (:id, :title, :body)")
+    topics: dict[int, list[str]] = {}
+    for faq_id, topic in bind.execute(sa.text("SELECT faq_id, topic FROM faq_topics ORDER BY position")):
+        topics.setdefault(faq_id, []).append(topic)
+    for type_, (table, title, texts, markdowns, lists) in DOCUMENTS.items():
+        names = () if type_ == "faq" else ("alternate_names",)
+        columns = ", ".join((title, *texts, *markdowns, *names, *lists))
+        for row in bind.execute(sa.text(f"SELECT id, {columns} FROM {table}")).mappings():
+            parts = [row[name] for name in texts] + [MARKER.sub("", row[name]) for name in markdowns]
+            parts += [entry for name in (*names, *lists) for entry in _json(row[name])]
+            parts += topics.get(row["id"], [])
+            bind.execute(insert, {"id": row["id"], "title": row[title], "body": "\n".join(parts)})

@@ -6,8 +6,8 @@ Three tables, made by migrations and kept in step by the editing path (`index_it
 - `search_words`: the vocabulary of published content, each word with its stem and the number of
   published items it occurs in. Corrections and completions come from it, so a word that exists
   only in a draft or a pending change never surfaces to an anonymous reader;
-- `search_index`: each item's display text (its plain text, shown in snippets) in the database's
-  own full-text engine (FTS5, or a tsvector with a GIN index), which checks "quoted phrases".
+- `search_index`: each item's display text (its plain text, shown in snippets), and the stems of
+  all its words in order, which "quoted phrases" are checked against.
 
 A query (`plan`) becomes groups, one for each meaningful word (or synonym, or quoted phrase);
 each group has alternatives: the word's stem, its synonyms, its completions if it is the last
@@ -19,6 +19,7 @@ User input never reaches any query syntax: it is only ever bound as data.
 import bisect
 import functools
 import heapq
+import itertools
 import math
 import re
 from collections import Counter
@@ -38,7 +39,14 @@ from service.domain.models import ContentItem, SynonymSet
 from service.domain.rendering import plain_text
 from service.domain.words import Word
 
+# Bounds on the work a query may ask for, whoever sends it.
 MAX_GROUPS = 16
+MAX_PHRASES = 4
+MAX_WORDS = 32
+MAX_ALTERNATIVES = 16
+MAX_ALTERNATIVE_STEMS = 8
+MAX_STEMS = 96
+MAX_CORRECTIONS = 4
 SNIPPET_WORDS = 24
 SUGGESTIONS = 8
 # Completions of the last word: the most frequent words it begins.
@@ -59,6 +67,15 @@ search_terms = sa.Table(
     sa.Column("in_title", sa.Boolean),
     sa.Column("weight", sa.Float),
     sa.Column("title_terms", sa.Integer),
+)
+search_index = sa.Table(
+    "search_index",
+    _metadata,
+    sa.Column("item_id", sa.Integer, primary_key=True),
+    sa.Column("title", sa.String),
+    sa.Column("body", sa.String),
+    sa.Column("extra", sa.String),
+    sa.Column("stems", sa.String),
 )
 search_words = sa.Table(
     "search_words",
@@ -146,9 +163,9 @@ def index_item(item: ContentItem) -> None:
     if not kind_of(item).searchable:
         return
     session = db.session
-    id_column = _fts_id_column()
+    display = search_index.c
     old = session.execute(
-        sa.text(f"SELECT title, body, extra FROM search_index WHERE {id_column} = :id"), {"id": item.id}
+        sa.select(display.title, display.body, display.extra).where(display.item_id == item.id)
     ).first()
     was_published = session.scalar(
         sa.select(search_terms.c.published).where(search_terms.c.item_id == item.id).limit(1)
@@ -164,13 +181,8 @@ def index_item(item: ContentItem) -> None:
         {word: new_words[word] for word in new_words.keys() - old_words}, old_words - new_words.keys()
     )
 
-    session.execute(sa.text(f"DELETE FROM search_index WHERE {id_column} = :id"), {"id": item.id})
-    session.execute(
-        sa.text(
-            f"INSERT INTO search_index ({id_column}, title, body, extra) VALUES (:id, :title, :body, :extra)"
-        ),
-        {"id": item.id, "title": new.title, "body": new.body, "extra": "\n".join((*new.names, new.extra))},
-    )
+    session.execute(sa.delete(search_index).where(display.item_id == item.id))
+    session.execute(sa.insert(search_index), {"item_id": item.id, **indexed_document(new)})
     session.execute(sa.delete(search_terms).where(search_terms.c.item_id == item.id))
     if found.terms:
         session.execute(
@@ -216,10 +228,10 @@ def _count_words(added: dict[str, str], removed: set[str]) -> None:
         )
 
 
-def search_index_rows() -> dict[int, tuple[str, str, str]]:
-    """The whole display index, item id to document: what `flask check` compares with the items."""
-    rows = db.session.execute(sa.text(f"SELECT {_fts_id_column()}, title, body, extra FROM search_index"))
-    return {item_id: (title, body, extra) for item_id, title, body, extra in rows}
+def search_index_rows() -> dict[int, dict[str, str]]:
+    """The whole display index, item id to its row: what `flask check` compares with the items."""
+    rows = db.session.execute(sa.select(search_index)).mappings()
+    return {row["item_id"]: {name: row[name] for name in ("title", "body", "extra", "stems")} for row in rows}
 
 
 def search_terms_rows() -> dict[int, dict[str, tuple]]:
@@ -239,18 +251,24 @@ def search_words_rows() -> dict[str, tuple[str, int]]:
     return {word: (stem, documents) for word, stem, documents in db.session.execute(sa.select(search_words))}
 
 
-def indexed_document(doc: Document) -> tuple[str, str, str]:
+def indexed_document(doc: Document) -> dict[str, str]:
     """A document as its display index row holds it."""
-    return doc.title, doc.body, "\n".join((*doc.names, doc.extra))
+    extra = "\n".join((*doc.names, doc.extra))
+    stems = stem_sequence((doc.title, doc.body, extra))
+    return {"title": doc.title, "body": doc.body, "extra": extra, "stems": stems}
+
+
+def stem_sequence(texts: Iterable[str]) -> str:
+    """The stems of every word (stop words too, the parts of a joined word apart), in order, each
+    line of each text apart, a space on each side: a quoted phrase is found in it as written,
+    stems for words."""
+    lines = (line for text in texts for line in text.split("\n"))
+    stems = (" ".join(_stems(line)) for line in lines)
+    return " " + " | ".join(stems) + " "
 
 
 def _is_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
-
-
-def _fts_id_column() -> str:
-    # On SQLite the FTS5 rowid is the item's id; on PostgreSQL, item_id is the primary key.
-    return "item_id" if _is_postgresql() else "rowid"
 
 
 # --- What a query looks for --------------------------------------------------------------------
@@ -393,20 +411,20 @@ class Plan:
 def plan(query: str, found: Lexicon) -> Plan:
     """What to look for: quoted phrases, then each meaningful word with its alternatives."""
     groups = []
-    for phrase in _QUOTED.findall(query):
+    for phrase in _QUOTED.findall(query)[:MAX_PHRASES]:
         stems = tuple(dict.fromkeys(s for word in text_words.words(phrase) for s in word.part_stems))
         if stems:
-            groups.append(Group([Alternative(stems, 1.0)], phrase=phrase))
+            groups.append(Group([Alternative(stems[:MAX_ALTERNATIVE_STEMS], 1.0)], phrase=phrase))
     # Quoted phrases blanked out, so that each word keeps its place in the query.
     unquoted = _QUOTED.sub(lambda match: " " * len(match.group()), query)
-    typed = list(text_words.words(unquoted))
+    typed = list(itertools.islice(text_words.words(unquoted), MAX_WORDS))
     # The last word may be unfinished, unless a space (or a closing quote) follows it.
     unfinished = bool(typed) and typed[-1].end == len(unquoted)
     corrections: dict[Word, str] = {}
     for index, word in enumerate(typed):
         last = unfinished and index == len(typed) - 1
         unknown = word.meaningful and not _known(word, found) and not (last and found.completions(word.text))
-        if unknown and (correction := found.correction(word.text)):
+        if unknown and len(corrections) < MAX_CORRECTIONS and (correction := found.correction(word.text)):
             corrections[word] = correction
     spelled = [corrections.get(word, word.text) for word in typed]
     position = 0
@@ -423,7 +441,19 @@ def plan(query: str, found: Lexicon) -> Plan:
             if alternatives:
                 groups.append(Group(alternatives))
         position += 1
-    return Plan(groups, _with_corrections(query, corrections) if corrections else None)
+    return Plan(_bounded(groups), _with_corrections(query, corrections) if corrections else None)
+
+
+def _bounded(groups: list[Group]) -> list[Group]:
+    """The groups with at most MAX_STEMS stems to look up in all: a group's last alternatives
+    (the least close) go first, then whole groups from the end."""
+    while sum(len(alt.stems) for group in groups for alt in group.alternatives) > MAX_STEMS:
+        widest = max(groups, key=lambda group: len(group.alternatives))
+        if len(widest.alternatives) > 1:
+            widest.alternatives.pop()
+        else:
+            groups.pop()
+    return groups
 
 
 def _known(word: Word, found: Lexicon) -> bool:
@@ -458,10 +488,10 @@ def _synonym_alternatives(typed: str, entry: SynonymEntry) -> list[Alternative]:
     for term in entry.terms:
         written = list(text_words.words(term))
         stems = tuple(dict.fromkeys(word.stem for word in written if word.meaningful))
-        if stems:
+        if stems and len(stems) <= MAX_ALTERNATIVE_STEMS:
             exact = [word.text for word in written] == typed.split()
             alternatives.append(Alternative(stems, 1.0 if exact else SYNONYM))
-    return sorted(alternatives, key=lambda alt: -alt.boost)
+    return sorted(alternatives, key=lambda alt: -alt.boost)[:MAX_ALTERNATIVES]
 
 
 def _with_corrections(query: str, corrections: dict[Word, str]) -> str:
@@ -530,10 +560,14 @@ def ranked(
         # An equality, so that the primary key (term, in_title, item_id) reads only names' stems.
         visible.append("s.in_title = TRUE")
     required = [g for g, group in enumerate(query_plan.groups) if group.phrase or in_title]
+    # A quoted phrase's stems must stand in a row: checked only on the items that have them all.
     phrase_filters = [
-        f"item_id IN ({_phrase_matches(f'phrase_{i}')})" for i, _ in enumerate(query_plan.phrases)
+        f"EXISTS (SELECT 1 FROM search_index d WHERE d.item_id = groups.item_id AND d.stems LIKE :phrase_{i})"
+        for i, _ in enumerate(query_plan.phrases)
     ]
-    params |= {f"phrase_{i}": phrase for i, phrase in enumerate(query_plan.phrases)}
+    params |= {
+        f"phrase_{i}": f"% {' '.join(_stems(phrase))} %" for i, phrase in enumerate(query_plan.phrases)
+    }
     having = (
         f"HAVING sum(CASE WHEN grp IN ({', '.join(map(str, required))}) THEN 1 ELSE 0 END) = {len(required)}"
     )
@@ -602,12 +636,8 @@ def _rank(groups: str, in_title: str, title_terms: str, score: str) -> str:
     )
 
 
-def _phrase_matches(param: str) -> str:
-    if _is_postgresql():
-        return f"SELECT item_id FROM search_index WHERE document @@ phraseto_tsquery('english', :{param})"
-    # An FTS5 string: double quotes doubled, the rest taken as plain words.
-    fts5_string = f"""'"' || replace(:{param}, '"', '""') || '"'"""
-    return f"SELECT rowid FROM search_index WHERE search_index MATCH {fts5_string}"
+def _stems(text: str) -> list[str]:
+    return [text_words.stem(part) for word in text_words.words(text) for part in word.parts]
 
 
 def search(
@@ -654,12 +684,7 @@ def suggest(query_plan: Plan, found: Lexicon, *, limit: int = SUGGESTIONS) -> li
 
 def _with_display(page: sa.Subquery, *columns: sa.ColumnElement) -> sa.Select:
     """The page's items with their type, slug, name and display text, in the page's order."""
-    id_column = _fts_id_column()
-    display = (
-        sa.text(f"SELECT {id_column} AS item_id, title, body FROM search_index")
-        .columns(item_id=sa.Integer, title=sa.String, body=sa.String)
-        .subquery("display")
-    )
+    display = search_index
     return (
         sa.select(
             page.c.item_id,
@@ -695,10 +720,11 @@ def _matched(text: str, alternatives: Sequence[Alternative]) -> list[tuple[int, 
     ]
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=128)
 def _analysed(text: str) -> tuple[list[tuple[int, int, frozenset[str]]], frozenset[str]]:
     """The words of a text with the terms each is found by, and all of them: the same texts are
-    shown again and again, so each is analysed once."""
+    shown again and again, so each is analysed once (the
+    last few, so that long texts cannot fill a worker's memory)."""
     found = [(word.start, word.end, frozenset(text_words.terms(word))) for word in text_words.words(text)]
     return found, frozenset().union(*(terms for _, _, terms in found))
 

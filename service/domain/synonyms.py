@@ -25,6 +25,7 @@ from service.domain.generation import bump_generation
 from service.domain.models import SynonymRevision, SynonymSet, utcnow
 from service.domain.queries import Page
 from service.domain.search import SynonymEntry
+from service.domain.words import words
 
 MIN_TERMS = 2
 MAX_TERMS = 20
@@ -52,12 +53,10 @@ class TermClash(ContentConflict):
 
 
 def term_key(term: str) -> str:
-    """What terms are compared by: casefolded, accents dropped, runs of white space as one space,
-    a typographic apostrophe as a plain one ("Café  au lait" and "cafe au lait" are one term)."""
-    decomposed = unicodedata.normalize("NFKD", term)
-    bare = "".join(character for character in decomposed if not unicodedata.combining(character))
-    folded = unicodedata.normalize("NFC", bare.casefold()).replace("’", "'")
-    return " ".join(folded.split())
+    """What terms are compared by: their words as search reads them, casefolded, accents and
+    apostrophes dropped ("Café  au lait" and "cafe au lait" are one term, "Hodgkin's" and
+    "Hodgkins" too)."""
+    return " ".join(word.text for word in words(term))
 
 
 def find_synonym_set(set_id: int) -> SynonymSet | None:
@@ -183,6 +182,8 @@ def term_problem(term: object) -> str | None:
         return "A term needs a letter or a digit."
     if term != term.strip(" "):
         return "No space at either end of a term."
+    if not any(word.meaningful for word in words(term)):
+        return 'A term needs a word other than the likes of "the", "it" or "what", which search skips.'
     return None
 
 

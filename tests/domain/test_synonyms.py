@@ -38,14 +38,14 @@ def test_search_reads_every_set_in_one_statement_oldest_first(app_context):
     [
         ("Keytruda", "keytruda"),
         ("Café  au   lait", "cafe au lait"),
-        ("Sjögren's", "sjogren's"),
-        ("Crohn’s disease", "crohn's disease"),
+        ("Sjögren's", "sjogrens"),
+        ("Crohn’s disease", "crohns disease"),
         ("STRASSE", "strasse"),
         ("Straße", "strasse"),
         ("PD-1", "pd-1"),
     ],
 )
-def test_terms_compare_regardless_of_case_accents_and_spacing_but_not_hyphens(written, key):
+def test_terms_compare_regardless_of_case_accents_apostrophes_and_spacing_but_not_hyphens(written, key):
     assert synonyms.term_key(written) == key
     assert synonyms.term_key("CAR-T") != synonyms.term_key("CAR T")
 

@@ -309,3 +309,29 @@ def _patched(client, url, editor, changes):
     )
     assert response.status_code == 200, response.json
     return response.headers["ETag"]
+
+
+def test_hostile_queries_are_bounded(client):
+    # Many phrases, many unknown words, many words: answered, quickly enough to stay under the
+    # database's statement timeout (a 503 would say otherwise).
+    for query in (
+        " ".join(['"1"'] * 125)[:500],
+        " ".join(f"qwertyuiop{n}x" for n in range(45))[:500],
+        " ".join(["cancer"] * 100)[:500],
+    ):
+        assert client.get("/api/v1/search", query_string={"q": query}).status_code == 200
+        assert client.get("/api/v1/therapies", query_string={"q": query}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("phrase", "found"),
+    [
+        ('"side effects of immunotherapy"', True),
+        ('"side effects with immunotherapy"', False),  # stop words count in a phrase, as written
+        ('"blood cancer"', True),
+        ('"T-cell therapy"', True),
+        ('"T cell therapy"', True),  # a hyphen joins words, a space parts them: both are a phrase
+    ],
+)
+def test_phrases_match_as_written_on_both_databases(client, phrase, found):
+    assert bool(search(client, phrase)) is found

@@ -384,3 +384,16 @@ def test_a_database_seeded_before_synonyms_gets_them_from_the_next_seed(app, cli
     assert result.exit_code == 0, result.output
     assert f"synonyms: created {len(SEEDED)} sets" in result.output
     assert len(every_set(client, editor)) == len(SEEDED)
+
+
+def test_a_term_of_only_stop_words_is_refused_and_apostrophes_do_not_make_a_new_term(client, editor):
+    refused = client.post("/api/v1/synonyms", json={"terms": ["it", "melanoma"]}, headers=editor)
+    assert refused.status_code == 422
+    assert (
+        client.post(
+            "/api/v1/synonyms", json={"terms": ["Hodgkin's", "lymphoma type"]}, headers=editor
+        ).status_code
+        == 201
+    )
+    clash = client.post("/api/v1/synonyms", json={"terms": ["Hodgkins", "lymph node cancer"]}, headers=editor)
+    assert clash.status_code == 409
