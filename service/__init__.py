@@ -51,6 +51,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     from service.web.database_guard import SilentServerGuard, end_sessions_safely
     from service.web.errors import register_error_handlers
     from service.web.input import check_requests
+    from service.web.parameters import refuse_undeclared_parameters
     from service.web.paths import PathNormalizer
     from service.web.rate_limits import register_rate_limits
     from service.web.request_log import RequestLogMiddleware
@@ -63,6 +64,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     api.init_app(app)
     register_error_handlers(app)
     check_requests(app)
+    refuse_undeclared_parameters(app, api)
     # The WSGI layers in front of Flask, innermost first: each call wraps the ones before it.
     # The cache comes before the caching headers too: after-request hooks run in reverse, so it
     # stores complete responses.

@@ -120,7 +120,7 @@ class ResponseCacheMiddleware:
             if is_unavailable(error):
                 environ[UNAVAILABLE_ENVIRON_KEY] = error
             return self.wsgi_app(environ, start_response)
-        # Parameters in any order are one query; a repeated one keeps its values' order (the first counts).
+        # Parameters in any order are one query; a repeated one keeps its values' order.
         pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         query = tuple(sorted(pairs, key=lambda pair: pair[0]))
         key = (generation, environ["PATH_INFO"], query, negotiate(environ.get("HTTP_ACCEPT")))
