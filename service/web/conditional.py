@@ -1,7 +1,8 @@
 """Conditional requests, in one place: strong ETags made from cheap data (the content generation,
 item versions), 304 for If-None-Match, 428 and 412 for If-Match, and the caching headers.
 
-A tag of a selection of fields (`fields=...`) names the item's version as well as the full one's.
+A tag of a compressed response (`"abc:gzip"`) arrives here as the tag itself (compression.py);
+a tag of a selection of fields (`fields=...`) names the item's version as well as the full one's.
 
 flask-smorest's `etag` would hash the data we give it on every request and compare it whole; ours
 are made from versions read in one statement, accept either representation of an item in

@@ -89,7 +89,7 @@ def test_reads_with_a_token_are_never_cached(client, editor):
 
 
 def _key(number: int) -> tuple:
-    return (1, f"/api/v1/faqs/{number}", (), "application/json")
+    return (1, f"/api/v1/faqs/{number}", (), "application/json", None)
 
 
 def test_the_cache_is_bounded_in_entries_and_bytes():
