@@ -154,8 +154,8 @@ def register_response_cache(app: Flask, max_entries: int, max_bytes: int) -> Non
     app.extensions["response_cache"] = cache
     app.wsgi_app = ResponseCacheMiddleware(app, cache)
 
-    # Registered before the caching and CORS headers: after-request hooks run in reverse order,
-    # so this one sees the response complete.
+    # Registered before compression and the caching and CORS headers: after-request hooks run
+    # in reverse order, so this one sees the response complete, and encoded.
     @app.after_request
     def store_in_cache(response: Response) -> Response:
         key = request.environ.get(CACHE_KEY_ENVIRON_KEY)
