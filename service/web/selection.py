@@ -20,6 +20,8 @@ from service.web.parameters import CommaList
 FIELDS_MEDIA_TYPE = "application/vnd.immunotherapy.fields+json"
 # In every selection, asked for or not.
 ALWAYS_SELECTED = ("slug", "href")
+# A selection's ETag: the whole representation's, this, and 8 hex digits naming the selection.
+SELECTION_SUFFIX = "-f"
 SELECTION_DESCRIPTION = (
     "Only these fields, comma-separated (`slug` and `href` are always included); the answer is then "
     f"`{FIELDS_MEDIA_TYPE}`. Unknown names are a 422 naming them."
@@ -68,9 +70,6 @@ def selection_etag(etag: str, selection: Sequence[str] | None) -> str:
     if not selection:
         return etag
     return f"{etag}{SELECTION_SUFFIX}{hashlib.sha256(','.join(selection).encode()).hexdigest()[:8]}"
-
-
-SELECTION_SUFFIX = "-f"
 
 
 def full_etag(etag: str) -> str:
