@@ -154,7 +154,8 @@ def check_if_match(item: ContentItem) -> int:
         # Of either representation, JSON or JSON-LD.
         current += [tag + suffix for tag in tags for suffix in ETAG_SUFFIXES.values()]
     # A selection of the item's fields (`fields=`) shows the same version as the whole.
-    sent = {full_etag(tag) for tag in request.if_match}
+    # Werkzeug gives an empty tag (`""`) as None.
+    sent = {full_etag(tag) for tag in request.if_match if tag}
     if not request.if_match.star_tag and not any(etag in sent for etag in current):
         message = (
             "The item has changed since you read it: fetch it again (?preview=true) and redo the change."

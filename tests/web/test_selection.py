@@ -151,6 +151,12 @@ def test_a_preview_takes_fields_and_its_etag_is_good_for_if_match(client, editor
     assert public.json["summary"] == "Newer."
 
 
+@pytest.mark.parametrize("if_match", ['""', '"", W/"x"', '"-f12345678"', '"nothing"'])
+def test_an_if_match_naming_no_version_is_a_412(client, editor, if_match):
+    response = client.delete("/api/v1/indications/allergies", headers=editor | {"If-Match": if_match})
+    assert response.status_code == 412
+
+
 def test_json_ld_refuses_fields(client):
     url = "/api/v1/therapies/cytokines?fields=name"
     response = client.get(url, headers={"Accept": "application/ld+json"})
