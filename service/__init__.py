@@ -47,10 +47,12 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     from service.domain.db import db, migrate
     from service.web.api import api, cors
     from service.web.auth import check_tokens
+    from service.web.compression import EncodedValidators, register_compression
     from service.web.conditional import register_caching_headers
     from service.web.database_guard import SilentServerGuard, end_sessions_safely
     from service.web.errors import register_error_handlers
     from service.web.input import check_requests
+    from service.web.parameters import refuse_undeclared_parameters
     from service.web.paths import PathNormalizer
     from service.web.rate_limits import register_rate_limits
     from service.web.request_log import RequestLogMiddleware
@@ -63,10 +65,16 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     api.init_app(app)
     register_error_handlers(app)
     check_requests(app)
+    refuse_undeclared_parameters(app, api)
     # The WSGI layers in front of Flask, innermost first: each call wraps the ones before it.
-    # The cache comes before the caching headers too: after-request hooks run in reverse, so it
-    # stores complete responses.
+    # The cache comes before compression and the caching headers too: after-request hooks run in
+    # reverse, so the caching headers are made on the plain body (a hashed ETag is the same in
+    # every encoding), compression comes next, and the cache stores the complete, encoded response.
     register_response_cache(app, settings.response_cache_entries, settings.response_cache_bytes)
+    register_compression(app)
+    # Around the cache: it, and every view, see If-None-Match and If-Match tags without the
+    # encoding suffix that compressed responses' ETags carry.
+    app.wsgi_app = EncodedValidators(app.wsgi_app)
     if not settings.is_sqlite:
         # Around every layer that asks the database: the cache's generation read and the app.
         with app.app_context():

@@ -13,17 +13,20 @@ import sqlalchemy as sa
 
 from service.domain.models import ContentItem, Faq, FaqTopic, Indication, Mechanism, Source, Therapy
 
-# A list filter: (the value asked for, the statuses the reader may see) -> a WHERE condition.
-Filter = Callable[[str, Sequence[str]], sa.ColumnElement[bool]]
+# A list filter: (the values asked for, any of them; the statuses the reader may see) -> a WHERE
+# condition.
+Filter = Callable[[Sequence[str], Sequence[str]], sa.ColumnElement[bool]]
 
 
 def _linked_to(relationship, linked: type[ContentItem]) -> Filter:
-    """Items linked to the item with this slug, if the reader may see that item."""
-    return lambda slug, statuses: relationship.any(sa.and_(linked.slug == slug, linked.status.in_(statuses)))
+    """Items linked to an item with one of these slugs, if the reader may see that item."""
+    return lambda slugs, statuses: relationship.any(
+        sa.and_(linked.slug.in_(slugs), linked.status.in_(statuses))
+    )
 
 
 def _equals(column) -> Filter:
-    return lambda value, _statuses: column == value
+    return lambda values, _statuses: column.in_(values)
 
 
 # Every kind may also be sorted by these.
@@ -150,7 +153,7 @@ FAQ = ContentKind(
     filters={
         "topic": (
             "Only FAQs with this topic.",
-            lambda topic, _statuses: Faq.topic_rows.any(FaqTopic.topic == topic),
+            lambda topics, _statuses: Faq.topic_rows.any(FaqTopic.topic.in_(topics)),
         ),
         "therapy": ("Only FAQs about this therapy slug.", _linked_to(Faq.therapies, Therapy)),
         "indication": ("Only FAQs about this indication slug.", _linked_to(Faq.indications, Indication)),

@@ -2,7 +2,7 @@
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,29 +37,39 @@ class Page:
         return math.ceil(self.total / self.page_size)
 
 
-def load_options(kind: ContentKind, statuses: Sequence[str]) -> list:
-    """Eager loads for everything an item shows: one SELECT per relationship, whatever the page size.
+def load_options(kind: ContentKind, statuses: Sequence[str], shown: Collection[str] | None = None) -> list:
+    """Eager loads for everything an item shows (or the fields of it `shown`): one SELECT per
+    relationship, whatever the page size.
 
     Links to items a reader may not see (drafts, archived) are left out by the same query.
     """
-    options = [so.selectinload(ContentItem.citations)] if kind.cites else [so.undefer(kind.model.cited_by)]
+    options = []
+    if not kind.cites:
+        options.append(so.undefer(kind.model.cited_by))
+    elif shown is None or "sources" in shown:
+        options.append(so.selectinload(ContentItem.citations))
     for name in kind.shown_relationships:
+        if shown is not None and name in kind.links and name not in shown:
+            continue
         relationship = getattr(kind.model, name)
         linked = relationship.property.mapper.class_
         options.append(so.selectinload(relationship.and_(linked.status.in_(statuses))))
-    if kind.model is Faq:
+    if kind.model is Faq and (shown is None or "topics" in shown):
         options.append(so.selectinload(Faq.topic_rows))
     return options
 
 
 def list_items(kind: ContentKind, args: dict[str, Any], *, statuses: Sequence[str]) -> Page:
-    """A page of items, narrowed by the kind's filters and `q`, in the `sort` asked for."""
+    """A page of items, narrowed by the kind's filters (each any of its values), `slug` and `q`, in
+    the `sort` asked for; with `fields`, only what those fields show is loaded."""
     model = kind.model
     # The type is implied by the subtype's table, but said, it lets the (type, status) index work.
     of_kind = [model.type == kind.type, model.status.in_(statuses)]
     filters = [
         condition(args[name], statuses) for name, (_, condition) in kind.filters.items() if name in args
     ]
+    if "slug" in args:
+        filters.append(model.slug.in_(args["slug"]))
     conditions = of_kind + filters
     query = sa.select(model).where(*conditions)
     ordering = order_by(kind, args.get("sort"))
@@ -93,7 +103,7 @@ def list_items(kind: ContentKind, args: dict[str, Any], *, statuses: Sequence[st
             .subquery("page_ids")
         )
         query = sa.select(model).join(page_ids, page_ids.c.id == model.id).order_by(*ordering)
-    items = db.session.scalars(query.options(*load_options(kind, statuses))).all()
+    items = db.session.scalars(query.options(*load_options(kind, statuses, args.get("fields")))).all()
     return Page(items, total or 0, page, page_size)
 
 

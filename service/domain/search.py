@@ -533,7 +533,7 @@ def ranked(
     found: Lexicon,
     *,
     statuses: Sequence[str],
-    type: str | None = None,
+    type: str | Sequence[str] | None = None,
     in_title: bool = False,
 ) -> sa.Subquery:
     """(item_id, rank) of every item matching a group of the plan, and every quoted phrase.
@@ -554,8 +554,10 @@ def ranked(
         if tuple(statuses) == ("published",)
         else ["s.item_id IN (SELECT id FROM content_items WHERE status IN :statuses)"]
     )
-    if type:
-        visible.append("s.type = :type")
+    # One content type, or any of several.
+    types = [type] if isinstance(type, str) else list(type or ())
+    if types:
+        visible.append("s.type IN :types")
     if in_title:
         # An equality, so that the primary key (term, in_title, item_id) reads only names' stems.
         visible.append("s.in_title = TRUE")
@@ -621,8 +623,8 @@ def ranked(
     ).bindparams(**params)
     if "statuses" in " ".join(visible):
         statement = statement.bindparams(sa.bindparam("statuses", list(statuses), expanding=True))
-    if type:
-        statement = statement.bindparams(type=type)
+    if types:
+        statement = statement.bindparams(sa.bindparam("types", types, expanding=True))
     return statement.columns(item_id=sa.Integer, rank=sa.Float).subquery("ranked")
 
 
@@ -641,7 +643,13 @@ def _stems(text: str) -> list[str]:
 
 
 def search(
-    query_plan: Plan, found: Lexicon, *, statuses: Sequence[str], type: str | None, page: int, page_size: int
+    query_plan: Plan,
+    found: Lexicon,
+    *,
+    statuses: Sequence[str],
+    type: str | Sequence[str] | None,
+    page: int,
+    page_size: int,
 ) -> tuple[list[Hit], int]:
     """A page of hits, best first, and how many there are: one statement, and one more for the
     count of a page past the last."""

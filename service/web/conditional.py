@@ -1,6 +1,9 @@
 """Conditional requests, in one place: strong ETags made from cheap data (the content generation,
 item versions), 304 for If-None-Match, 428 and 412 for If-Match, and the caching headers.
 
+A tag of a compressed response (`"abc:gzip"`) arrives here as the tag itself (compression.py);
+a tag of a selection of fields (`fields=...`) names the item's version as well as the full one's.
+
 flask-smorest's `etag` would hash the data we give it on every request and compare it whole; ours
 are made from versions read in one statement, accept either representation of an item in
 If-Match, and the response cache in front of Flask checks them without Flask.
@@ -24,6 +27,7 @@ from service.domain.models import ContentItem
 from service.web.auth import current_token, sends_token
 from service.web.health_representation import ETAG_SUFFIXES
 from service.web.paths import HEALTH_PATHS
+from service.web.selection import full_etag, selection_etag
 
 # Where the response cache leaves the generation it read, so that the request reads it only once.
 GENERATION_ENVIRON_KEY = "service.generation"
@@ -121,9 +125,12 @@ def reader_scope() -> str:
     return "editor" if current_token() is not None else "public"
 
 
-def validator_headers(state: ItemState, suffix: str = "") -> dict[str, str]:
-    """`suffix` tells another representation of the item apart (its JSON-LD), by its ETag."""
-    etag = state.etag(reader_scope()) + suffix
+def validator_headers(
+    state: ItemState, suffix: str = "", selection: Sequence[str] | None = None
+) -> dict[str, str]:
+    """`suffix` tells another representation of the item apart (its JSON-LD), by its ETag; so
+    does a `selection` of its fields."""
+    etag = selection_etag(state.etag(reader_scope()) + suffix, selection)
     return {"ETag": f'"{etag}"', "Last-Modified": http_date(state.last_modified)}
 
 
@@ -146,7 +153,10 @@ def check_if_match(item: ContentItem) -> int:
         )
         # Of either representation, JSON or JSON-LD.
         current += [tag + suffix for tag in tags for suffix in ETAG_SUFFIXES.values()]
-    if not any(request.if_match.contains(etag) for etag in current):
+    # A selection of the item's fields (`fields=`) shows the same version as the whole.
+    # Werkzeug gives an empty tag (`""`) as None.
+    sent = {full_etag(tag) for tag in request.if_match if tag}
+    if not request.if_match.star_tag and not any(etag in sent for etag in current):
         message = (
             "The item has changed since you read it: fetch it again (?preview=true) and redo the change."
         )

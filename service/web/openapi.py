@@ -87,7 +87,8 @@ _DESCRIPTIONS = {
     412: "If-Match is stale: the item has changed since you read it.",
     413: "The body is larger than 1 MiB.",
     415: "The body is not application/json.",
-    422: "Invalid fields, named one by one in `errors`, or text holding NUL.",
+    422: "Invalid fields or query parameters (an unknown one too), named one by one in `errors`; or "
+    "text holding NUL.",
     428: "If-Match is missing.",
     429: "Too many requests: wait `Retry-After` seconds.",
     503: "The database cannot be reached, or is not migrated: wait `Retry-After` seconds.",
@@ -113,18 +114,22 @@ def register_components(api: Api) -> None:
     for plugin in (ResponsesOfEveryOperation(), ConditionalRequestHeaders()):
         plugin.init_spec(spec)
         spec.plugins.append(plugin)
+    api.ma_plugin.converter.add_parameter_attribute_function(comma_separated)
+
+
+def comma_separated(self, field, **kwargs) -> dict:
+    """A query parameter that takes a list (`CommaList`) in the comma-separated form: `a,b`."""
+    return {"style": "form", "explode": False} if getattr(field, "comma_separated", False) else {}
 
 
 class ResponsesOfEveryOperation(BasePlugin):
     """Any API operation may answer 401 (a bad token is refused wherever it is sent), 422 (no text
-    may hold NUL, in the path, the query or a body) and 429 (the rate limits); one that takes a body,
-    400, 413 and 415 too. The health checks none of them."""
+    may hold NUL, in the path, the query or a body; a query parameter it does not declare) and 429
+    (the rate limits); one that takes a body, 400, 413 and 415 too. The health checks only 422."""
 
     def operation_helper(self, path=None, operations=None, **kwargs) -> None:
-        if path in HEALTH_PATHS:
-            return
         for operation in (operations or {}).values():
-            statuses = [401, 422, 429]
+            statuses = [422] if path in HEALTH_PATHS else [401, 422, 429]
             if "requestBody" in operation:
                 statuses += [400, 413, 415]
             responses = operation.setdefault("responses", {})

@@ -1,5 +1,5 @@
-"""An in-process cache of serialized anonymous GET responses, keyed by content generation, URL and
-the representation negotiated (JSON or JSON-LD).
+"""An in-process cache of serialized anonymous GET responses, keyed by content generation, URL, the
+representation negotiated (JSON or JSON-LD) and the encoding negotiated (brotli, gzip or none).
 
 It sits in front of Flask, as WSGI middleware: a hot read costs one tiny query (the generation,
 which lives in the database, so the cache is safe with any number of workers and instances), a
@@ -8,7 +8,11 @@ bumps the generation, so no entry outlives the content it was made from. Only wh
 see is kept: GETs of the API without an Authorization header, answered 200. The cache is
 bounded in entries and in bytes (keys, headers and bodies), and evicts the least recently used first.
 The key holds the representation the Accept header negotiates, never the header itself: a URL has
-at most two entries, however many ways browsers spell their Accept.
+at most two entries per encoding, however many ways browsers spell their Accept. Likewise the
+encoding: an entry is the response as compressed for its key's encoding (or not compressed, when
+it is too small), and one whose body came out in another encoding is not kept, so a client is never
+sent a body in an encoding it did not accept. An entry's ETag is kept without its encoding suffix,
+as the If-None-Match it is compared with arrives (see compression.py).
 """
 
 import threading
@@ -22,6 +26,7 @@ from flask import Flask, Response, request
 from service.domain.db import db
 from service.domain.generation import read_generation
 from service.web.auth import sends_token
+from service.web.compression import negotiated_encoding, without_encoding
 from service.web.conditional import GENERATION_ENVIRON_KEY, matches
 from service.web.errors import UNAVAILABLE_ENVIRON_KEY, is_unavailable
 from service.web.health_representation import negotiate
@@ -92,7 +97,7 @@ class ResponseCache:
 def _size(key: tuple, entry: CachedResponse) -> int:
     """What an entry holds: the key (a client chooses its query, and `Link` echoes it) counts as
     much as the body and the headers."""
-    _generation, path, query, _media_type = key
+    _generation, path, query, _media_type, _encoding = key
     return len(path) + sum(len(name) + len(value) for name, value in query) + entry.size
 
 
@@ -120,10 +125,16 @@ class ResponseCacheMiddleware:
             if is_unavailable(error):
                 environ[UNAVAILABLE_ENVIRON_KEY] = error
             return self.wsgi_app(environ, start_response)
-        # Parameters in any order are one query; a repeated one keeps its values' order (the first counts).
+        # Parameters in any order are one query; a repeated one keeps its values' order.
         pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         query = tuple(sorted(pairs, key=lambda pair: pair[0]))
-        key = (generation, environ["PATH_INFO"], query, negotiate(environ.get("HTTP_ACCEPT")))
+        key = (
+            generation,
+            environ["PATH_INFO"],
+            query,
+            negotiate(environ.get("HTTP_ACCEPT")),
+            negotiated_encoding(environ.get("HTTP_ACCEPT_ENCODING")),
+        )
         entry = self.cache.get(key)
         if entry is None:
             environ[GENERATION_ENVIRON_KEY] = generation
@@ -143,17 +154,22 @@ def register_response_cache(app: Flask, max_entries: int, max_bytes: int) -> Non
     app.extensions["response_cache"] = cache
     app.wsgi_app = ResponseCacheMiddleware(app, cache)
 
-    # Registered before the caching and CORS headers: after-request hooks run in reverse order,
-    # so this one sees the response complete.
+    # Registered before compression and the caching and CORS headers: after-request hooks run
+    # in reverse order, so this one sees the response complete, and encoded.
     @app.after_request
     def store_in_cache(response: Response) -> Response:
         key = request.environ.get(CACHE_KEY_ENVIRON_KEY)
         if key is not None and response.status_code == 200 and not response.direct_passthrough:
+            encoding = response.headers.get("Content-Encoding")
+            if encoding is not None and encoding != key[-1]:
+                return response
             body = response.get_data()
             headers = (
                 *((name, value) for name, value in response.headers.items() if name != "Content-Length"),
                 ("Content-Length", str(len(body))),
             )
             etag, _weak = response.get_etag()
+            if etag is not None:
+                etag = without_encoding(f'"{etag}"')[1:-1]
             cache.put(key, CachedResponse(body, headers, etag))
         return response

@@ -10,7 +10,9 @@ from service.domain.content import KINDS, SEARCHABLE_KINDS, ContentKind, numbere
 from service.domain.models import AREAS, IMMUNOTHERAPY_STATUSES, STATUSES
 from service.domain.review import next_review_due
 from service.web.paging import PageArgsSchema
+from service.web.parameters import LIST_DESCRIPTION, CommaList
 from service.web.paths import collection_href, content_href
+from service.web.selection import SELECTION_DESCRIPTION, FieldSelection, selection_schema
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 CITATION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,40}$"
@@ -539,6 +541,31 @@ class PreviewArgsSchema(ma.Schema):
     )
 
 
+def _selection(kind: ContentKind) -> FieldSelection:
+    example = ["slug", kind.title_field]
+    return FieldSelection(READ_SCHEMAS[kind.type], metadata=_doc(SELECTION_DESCRIPTION, example))
+
+
+def item_query_schema(kind: ContentKind) -> type[ma.Schema]:
+    """An item's read: `preview` and `fields`."""
+    return PreviewArgsSchema.from_dict(
+        {"fields": _selection(kind)}, name=f"{kind.type.capitalize()}QueryArgs"
+    )
+
+
+class ListArgsSchema(PageArgsSchema):
+    """A collection's arguments: paging, and at most a page of slugs (`slug=a,b`)."""
+
+    @ma.validates_schema
+    def slugs_fit_a_page(self, data, **_kwargs):
+        if len(data.get("slug", ())) > data["page_size"]:
+            raise ma.ValidationError(
+                f"At most page_size ({data['page_size']}) slugs: ask for more in several requests, "
+                "or raise page_size (up to 100).",
+                "slug",
+            )
+
+
 class SearchArgsSchema(PageArgsSchema):
     q = fields.String(
         required=True,
@@ -549,22 +576,33 @@ class SearchArgsSchema(PageArgsSchema):
             "does immunotherapy cause side effects",
         ),
     )
-    type = fields.String(
-        validate=validate.OneOf(sorted(SEARCHABLE_KINDS)),
-        metadata=_doc("Only hits of this content type.", "therapy"),
+    type = CommaList(
+        fields.String(validate=validate.OneOf(sorted(SEARCHABLE_KINDS))),
+        metadata=_doc(f"Only hits of this content type. {LIST_DESCRIPTION}", ["therapy"]),
     )
 
 
 def query_schema(kind: ContentKind) -> type[ma.Schema]:
-    """Paging, the kind's filters, `q` and `sort`.
+    """Paging, the kind's filters, `slug`, `q`, `sort` and `fields`.
 
     An unknown filter value finds nothing; a malformed parameter is a 422.
     """
     sort_values = [*kind.sort_fields, *(f"-{name}" for name in kind.sort_fields)]
     args: dict[str, fields.Field] = {
-        name: fields.String(validate=validate.Length(min=1, max=200), metadata=_doc(description))
+        name: CommaList(
+            fields.String(validate=validate.Length(min=1, max=200)),
+            metadata=_doc(f"{description} {LIST_DESCRIPTION}"),
+        )
         for name, (description, _condition) in kind.filters.items()
     }
+    args["slug"] = CommaList(
+        slug_field(),
+        metadata=_doc(
+            f"Only the {kind.collection} with these slugs, in the list's order: several items in one "
+            "request. At most `page_size` of them (422 past it); a slug that names none is left out.",
+            ["checkpoint-inhibitors"],
+        ),
+    )
     if kind.searchable:
         args["q"] = fields.String(
             validate=validate.Length(min=1, max=500),
@@ -573,19 +611,23 @@ def query_schema(kind: ContentKind) -> type[ma.Schema]:
                 "PD-1",
             ),
         )
-    args["status"] = fields.String(
-        validate=validate.OneOf([*STATUSES, "any"]),
+    args["status"] = CommaList(
+        fields.String(validate=validate.OneOf([*STATUSES, "any"])),
         metadata=_doc(
             "With a token only: list drafts, items in review, archived items or any status. Default "
-            "published."
+            f"published. {LIST_DESCRIPTION}"
         ),
     )
     args["sort"] = fields.String(
         validate=validate.OneOf(sort_values),
         metadata=_doc(f"A field to order by, `-` in front for descending; default `{kind.default_sort}`."),
     )
+    args["fields"] = _selection(kind)
     name = kind.collection.capitalize() + "QueryArgs"
-    return PageArgsSchema.from_dict(args, name=name)
+    return ListArgsSchema.from_dict(args, name=name)
 
 
 QUERY_SCHEMAS = {kind_type: query_schema(kind) for kind_type, kind in KINDS.items()}
+ITEM_QUERY_SCHEMAS = {kind_type: item_query_schema(kind) for kind_type, kind in KINDS.items()}
+# The selected representations (`fields=`): TherapyFields, MechanismFields, ...
+SELECTION_SCHEMAS = {kind_type: selection_schema(schema) for kind_type, schema in READ_SCHEMAS.items()}

@@ -89,7 +89,7 @@ def test_reads_with_a_token_are_never_cached(client, editor):
 
 
 def _key(number: int) -> tuple:
-    return (1, f"/api/v1/faqs/{number}", (), "application/json")
+    return (1, f"/api/v1/faqs/{number}", (), "application/json", None)
 
 
 def test_the_cache_is_bounded_in_entries_and_bytes():
@@ -105,17 +105,19 @@ def test_the_cache_is_bounded_in_entries_and_bytes():
 
 
 def test_the_byte_bound_counts_what_a_client_sends_in_the_query(app):
-    # 4 KB of unknown parameters: kept in the cache key and echoed in `Link` (first, next, last).
+    # 4 KB of topics no FAQ has: kept in the cache key and echoed in `Link` (first, last).
     max_bytes = 1024 * 1024
     limited = make_app(app.config["SETTINGS"].database_url, response_cache_bytes=max_bytes)
     cache = limited.extensions["response_cache"]
     client = limited.test_client()
     for number in range(100):
-        response = client.get(f"/api/v1/faqs?page_size=1&junk{number}={'j' * 4096}")
+        topics = ",".join(f"{number}-{part}-{'j' * 190}" for part in range(21))
+        response = client.get(f"/api/v1/faqs?page_size=1&topic={topics}")
         assert response.status_code == 200
     assert cache.bytes <= max_bytes
-    # Each entry holds the junk at least four times, so no more entries than that fit in the bound.
-    assert 0 < len(cache) <= max_bytes // (4 * 4096)
+    # Each entry holds the topics at least three times (the key, `first` and `last`), so no more
+    # entries than that fit in the bound.
+    assert 0 < len(cache) <= max_bytes // (3 * 4096)
     with limited.app_context():
         db.engine.dispose()
 
@@ -134,12 +136,20 @@ def test_the_cache_can_be_turned_off(uncached_app):
     assert uncached_app.test_client().get("/api/v1/therapies").status_code == 200
 
 
-def test_a_repeated_parameter_keeps_its_order_in_the_cache_key(client):
-    # The first value counts: these two are different lists, and the cache must not mix them up.
-    ascending = client.get("/api/v1/therapies?sort=name&sort=-name").json
-    descending = client.get("/api/v1/therapies?sort=-name&sort=name").json
-    assert descending == list(reversed(ascending))
-    assert client.get("/api/v1/therapies?sort=name&sort=-name").json == ascending
+def test_a_repeated_parameter_is_never_answered_from_another_query(client):
+    # A single-valued one repeated is refused, whatever was cached for its first value.
+    assert client.get("/api/v1/therapies?sort=-name").status_code == 200
+    assert client.get("/api/v1/therapies?sort=-name&sort=name").status_code == 422
+    # A list's values given by repeating it mean what they mean comma-separated, in any order.
+    both = slugs(client.get("/api/v1/therapies?indication=melanoma,leukemia"))
+    assert slugs(client.get("/api/v1/therapies?indication=leukemia&indication=melanoma")) == both
+    only_one = slugs(client.get("/api/v1/therapies?indication=leukemia"))
+    assert only_one != both and set(only_one) < set(both)
+
+
+def slugs(response) -> list[str]:
+    assert response.status_code == 200, response.json
+    return [item["slug"] for item in response.json]
 
 
 LD = {"Accept": "application/ld+json"}

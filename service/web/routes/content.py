@@ -42,6 +42,7 @@ from service.web.health_representation import (
 from service.web.openapi import (
     CREATED_HEADERS,
     ITEM_HEADERS,
+    LIST_HEADERS,
     VALIDATOR_HEADERS,
     described,
     documented,
@@ -50,14 +51,16 @@ from service.web.paging import PageArgsSchema, paged, pagination_headers
 from service.web.paths import collection_href, item_href
 from service.web.schemas import (
     CREATE_SCHEMAS,
+    ITEM_QUERY_SCHEMAS,
     MAX_CHANGE_NOTE,
     QUERY_SCHEMAS,
     READ_SCHEMAS,
+    SELECTION_SCHEMAS,
     UPDATE_SCHEMAS,
-    PreviewArgsSchema,
     RevisionDetailSchema,
     RevisionSchema,
 )
+from service.web.selection import FIELDS_MEDIA_TYPE, selected, selection_etag
 
 DESCRIPTIONS = {
     "therapy": "Kinds of immunotherapy (checkpoint inhibitors, CAR T-cell therapy, ...).",
@@ -68,13 +71,13 @@ DESCRIPTIONS = {
 }
 
 
-def list_statuses(requested: str | None) -> Sequence[str]:
+def list_statuses(requested: Sequence[str] | None) -> Sequence[str]:
     """Published only, unless an editor asks for drafts, archived items or any status."""
-    if requested in (None, "published"):
+    if requested is None or set(requested) == {"published"}:
         return queries.PUBLIC
     if current_token() is None:
         abort(401, message="Only editors may list drafts and archived items; send a token.")
-    return queries.ALL_STATUSES if requested == "any" else (requested,)
+    return queries.ALL_STATUSES if "any" in requested else tuple(requested)
 
 
 def change_note(data: dict) -> str | None:
@@ -89,26 +92,34 @@ def writer() -> Writer:
     return Writer(token.name, token.person)
 
 
-def latest(kind: ContentKind, item: ContentItem, status: int = 200) -> tuple:
+def latest(
+    kind: ContentKind, item: ContentItem, status: int = 200, selection: tuple[str, ...] | None = None
+) -> tuple:
     """The item's latest version, as `?preview=true` shows it and as a write answers: a change
-    waiting for review, or the item itself; with the ETag to send as If-Match next time."""
+    waiting for review, or the item itself (or the `selection` of its fields); with the ETag to
+    send as If-Match next time."""
     pending = review.pending_revision(item)
     version = pending.version if pending is not None else item.version
     changed = (
         pending.created_at if pending is not None else ItemState.of(item, queries.ALL_STATUSES).last_modified
     )
-    etag = latest_etag(item, version)
+    etag = selection_etag(latest_etag(item, version), selection)
     headers = {"ETag": f'"{etag}"', "Last-Modified": http_date(changed)}
     if status == 200 and request.method == "GET" and (unchanged := not_modified(etag, changed)):
         return unchanged
     if status == 201:
         headers["Location"] = item_href(kind, item.slug)
-    if pending is None:
+    shown = item if pending is None else review.staged(item, pending)
+    if selection:
+        body = selected(READ_SCHEMAS[kind.type], shown, selection, many=False)
+    elif pending is None:
         return item, status, headers
-    body = READ_SCHEMAS[kind.type]().dump(review.staged(item, pending))
-    # The pending version was only read: nothing of it is ever written to the item.
-    db.session.rollback()
-    return current_app.json.response(body), status, headers
+    else:
+        body = current_app.json.response(READ_SCHEMAS[kind.type]().dump(shown))
+    if pending is not None:
+        # The pending version was only read: nothing of it is ever written to the item.
+        db.session.rollback()
+    return body, status, headers
 
 
 def refuse_publishing(view):
@@ -150,22 +161,41 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         description=DESCRIPTIONS[kind.type],
     )
     read_schema = READ_SCHEMAS[kind.type]
+    selection_schema = SELECTION_SCHEMAS[kind.type]
     docs = _docs(kind)
     health_representation_documented = (
-        blp.alt_response(200, **JSON_LD_RESPONSE, headers=ITEM_HEADERS) if kind.cites else (lambda view: view)
+        blp.alt_response(
+            200,
+            **JSON_LD_RESPONSE | {"description": f"{JSON_LD_RESPONSE['description']} {_SELECTED_ITEM}"},
+            headers=ITEM_HEADERS,
+        )
+        if kind.cites
+        else (lambda view: view)
     )
 
     @blp.route("")
     class Collection(MethodView):
         @described(*docs["list"])
         @paged(blp, QUERY_SCHEMAS[kind.type], read_schema, 304, 401, 503)
+        # Below `paged`, so that the spec lists JSON first and takes this description.
+        @blp.alt_response(
+            200,
+            schema=selection_schema(many=True),
+            content_type=FIELDS_MEDIA_TYPE,
+            description=f"A page of {kind.collection}. {_SELECTED_LIST}",
+            headers=LIST_HEADERS,
+        )
         def get(self, args):
             statuses = list_statuses(args.pop("status", None))
+            # `fields` is among the arguments: a selection has its own ETag.
             etag = list_etag(current_generation(), args, (statuses, reader_scope()))
             if (unchanged := not_modified(etag)) is not None:
                 return unchanged
             page = queries.list_items(kind, args, statuses=statuses)
-            return page.items, pagination_headers(page) | {"ETag": f'"{etag}"'}
+            headers = pagination_headers(page) | {"ETag": f'"{etag}"'}
+            if "fields" in args:
+                return selected(read_schema, page.items, args["fields"], many=True), headers
+            return page.items, headers
 
         @described(*docs["create"])
         @documented(400, 409, 413, 415, 503)
@@ -215,14 +245,22 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         @described(*docs["get"])
         @documented(301, 304, 404, 503)
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
-        # Below `response`, so that the spec lists JSON first and takes this description.
+        # Below `response`, so that the spec lists JSON first; the lowest description is taken.
+        @blp.alt_response(
+            200,
+            schema=selection_schema,
+            content_type=FIELDS_MEDIA_TYPE,
+            description=f"The {kind.type}. {_SELECTED_ITEM}",
+            headers=ITEM_HEADERS,
+        )
         @health_representation_documented
-        @blp.arguments(PreviewArgsSchema, location="query")
+        @blp.arguments(ITEM_QUERY_SCHEMAS[kind.type], location="query")
         def get(self, args, slug):
+            selection = args.get("fields")
             if args.get("preview"):
                 if current_token() is None:
                     abort(401, message="A preview shows what is not published yet: send a token.")
-                return latest(kind, _any_item(kind, slug))
+                return latest(kind, _any_item(kind, slug), selection=selection)
             statuses = queries.ALL_STATUSES if current_token() is not None else queries.PUBLIC
             state = ItemState.read(kind, slug, statuses)
             if state is None:
@@ -232,12 +270,20 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
                 abort(404, message=f"No {kind.type} has the slug '{slug}'.")
             # A source is a document, not health content: it answers JSON only.
             media_type = negotiate(request.headers.get("Accept")) if kind.cites else JSON
-            suffix = ETAG_SUFFIXES[media_type]
-            etag = state.etag(reader_scope()) + suffix
-            if (unchanged := not_modified(etag, state.last_modified)) is not None:
+            if selection and media_type != JSON:
+                abort(
+                    422,
+                    message="`fields` selects fields of the JSON representation; the JSON-LD one is "
+                    "served whole. Ask for JSON (Accept: application/json), or leave `fields` out.",
+                    errors={"query": {"fields": ["Not with JSON-LD (Accept: application/ld+json)."]}},
+                )
+            headers = validator_headers(state, ETAG_SUFFIXES[media_type], selection) | VARY_ACCEPT
+            if (unchanged := not_modified(headers["ETag"][1:-1], state.last_modified)) is not None:
                 return unchanged, VARY_ACCEPT
             item = queries.find_item(kind, slug, statuses=statuses)
-            return represented(item, media_type), validator_headers(state, suffix) | VARY_ACCEPT
+            if selection:
+                return selected(read_schema, item, selection, many=False), headers
+            return represented(item, media_type), headers
 
         patch = write_view(UPDATE_SCHEMAS[kind.type], docs["patch"], replace=False)
         if kind.replaceable:
@@ -305,6 +351,15 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         blp.route(f"/<slug>/{path}")(type(f"{path.capitalize()}Step", (MethodView,), {"post": view}))
 
     return blp
+
+
+_SELECTED_ITEM = (
+    f"With `fields`, only those fields (and `slug` and `href`), as `{FIELDS_MEDIA_TYPE}`, with an ETag "
+    "of its own that If-Match also takes."
+)
+_SELECTED_LIST = (
+    f"With `fields`, only those fields of each (and `slug` and `href`), as `{FIELDS_MEDIA_TYPE}`."
+)
 
 
 def _any_item(kind: ContentKind, slug: str) -> ContentItem:

@@ -74,3 +74,100 @@ def test_sort_on_an_unknown_field_is_a_422_naming_sort(client, query):
     assert response.status_code == 422
     assert response.content_type == "application/problem+json"
     assert "sort" in response.json["errors"]["query"]
+
+
+# --- Several values -------------------------------------------------------------------------------
+
+ANY_OF = [
+    ("/api/v1/therapies", "indication", "melanoma", "leukemia"),
+    ("/api/v1/therapies", "mechanism", "checkpoint-blockade", "cytokine-stimulation"),
+    ("/api/v1/mechanisms", "therapy", "checkpoint-inhibitors", "car-t-cell-therapy"),
+    ("/api/v1/indications", "therapy", "checkpoint-inhibitors", "car-t-cell-therapy"),
+    ("/api/v1/indications", "area", "cancer", "allergy"),
+    ("/api/v1/indications", "immunotherapy_status", "prevention", "investigational"),
+    ("/api/v1/faqs", "topic", "side-effects", "basics"),
+    ("/api/v1/faqs", "therapy", "car-t-cell-therapy", "cancer-vaccines"),
+    ("/api/v1/faqs", "indication", "melanoma", "allergies"),
+]
+
+
+@pytest.mark.parametrize("collection, name, first, second", ANY_OF)
+def test_a_filter_takes_several_values_comma_separated_meaning_any_of_them(
+    client, collection, name, first, second
+):
+    one = slugs(client, f"{collection}?{name}={first}&page_size=100")
+    other = slugs(client, f"{collection}?{name}={second}&page_size=100")
+    both = slugs(client, f"{collection}?{name}={first},{second}&page_size=100")
+    assert one and other and set(one) != set(other), "pick two values that find different items"
+    assert set(both) == set(one) | set(other)
+    # In the list's order, each item once.
+    assert both == [slug for slug in slugs(client, f"{collection}?page_size=100") if slug in both]
+    # Repeating the parameter means the same.
+    assert slugs(client, f"{collection}?{name}={second}&{name}={first}&page_size=100") == both
+    # A value that finds nothing adds nothing.
+    assert slugs(client, f"{collection}?{name}={first},no-such-value&page_size=100") == one
+
+
+@pytest.mark.parametrize("query", ["indication=melanoma,", "indication=,melanoma", "indication="])
+def test_an_empty_value_in_a_list_is_a_422_naming_the_filter(client, query):
+    response = client.get(f"/api/v1/therapies?{query}")
+    assert response.status_code == 422
+    assert list(response.json["errors"]["query"]) == ["indication"]
+
+
+def test_editors_list_several_statuses_at_once(client, editor):
+    draft = client.post("/api/v1/faqs", json={"question": "Draft?", "answer": "Yes."}, headers=editor)
+    assert draft.status_code == 201
+    drafts = slugs_with(client, "/api/v1/faqs?status=draft", editor)
+    published = slugs_with(client, "/api/v1/faqs?status=published&page_size=100", editor)
+    both = slugs_with(client, "/api/v1/faqs?status=draft,published&page_size=100", editor)
+    assert draft.json["slug"] in drafts and set(both) == set(drafts) | set(published)
+    assert client.get("/api/v1/faqs?status=draft,published").status_code == 401
+    assert client.get("/api/v1/faqs?status=draft,colour", headers=editor).status_code == 422
+
+
+def slugs_with(client, url, headers):
+    response = client.get(url, headers=headers)
+    assert response.status_code == 200, response.json
+    return [item["slug"] for item in response.json]
+
+
+# --- Several items by slug ------------------------------------------------------------------------
+
+BY_SLUG = {
+    "therapies": ["cytokines", "checkpoint-inhibitors", "cancer-vaccines"],
+    "mechanisms": ["checkpoint-blockade", "cytokine-stimulation"],
+    "indications": ["melanoma", "allergies", "leukemia"],
+    "faqs": ["what-is-immunotherapy", "side-effects-of-immunotherapy"],
+    "sources": ["immunotherapy-use", "how-immunotherapy-works"],
+}
+
+
+@pytest.mark.parametrize("collection", BY_SLUG)
+def test_several_items_by_slug_in_one_request_in_the_lists_order(client, collection):
+    wanted = BY_SLUG[collection]
+    every = slugs(client, f"/api/v1/{collection}?page_size=100")
+    assert set(wanted) <= set(every), "seeded slugs"
+    found = client.get(f"/api/v1/{collection}?slug={','.join(wanted)}")
+    assert found.status_code == 200
+    assert [item["slug"] for item in found.json] == [slug for slug in every if slug in wanted]
+    # Whole items, as the item reads show them.
+    first = found.json[0]
+    assert first == client.get(first["href"]).json
+    # Reversed, in the reverse order of the sort asked for.
+    backwards = slugs(client, f"/api/v1/{collection}?slug={','.join(wanted)}&sort=-slug")
+    assert backwards == sorted(wanted, reverse=True)
+    # With `fields`, a list screen's worth of each.
+    href = f"/api/v1/{collection}/{wanted[0]}"
+    compact = client.get(f"/api/v1/{collection}?slug={wanted[0]}&fields=version").json
+    assert compact == [{"slug": wanted[0], "href": href, "version": client.get(href).json["version"]}]
+
+
+def test_an_unknown_slug_is_left_out_and_more_slugs_than_a_page_is_a_422(client):
+    assert slugs(client, "/api/v1/therapies?slug=cytokines,no-such-therapy") == ["cytokines"]
+    many = ",".join(f"slug-{number}" for number in range(21))
+    response = client.get(f"/api/v1/therapies?slug={many}")
+    assert response.status_code == 422
+    assert "page_size (20)" in response.json["errors"]["query"]["slug"][0]
+    assert client.get(f"/api/v1/therapies?slug={many}&page_size=21").status_code == 200
+    assert client.get("/api/v1/therapies?slug=Not_A_Slug").status_code == 422

@@ -335,3 +335,16 @@ def test_hostile_queries_are_bounded(client):
 )
 def test_phrases_match_as_written_on_both_databases(client, phrase, found):
     assert bool(search(client, phrase)) is found
+
+
+def test_type_takes_several_content_types_meaning_any_of_them(client):
+    def types(query: str) -> list[str]:
+        response = client.get(f"/api/v1/search?q=immunotherapy&page_size=100&{query}")
+        assert response.status_code == 200, response.json
+        return [hit["type"] for hit in response.json]
+
+    both = types("type=faq,therapy")
+    assert set(both) == {"faq", "therapy"}
+    assert len(both) == len(types("type=faq")) + len(types("type=therapy"))
+    assert types("type=therapy&type=faq") == both
+    assert client.get("/api/v1/search?q=immunotherapy&type=faq,source").status_code == 422
