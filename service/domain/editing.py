@@ -69,9 +69,17 @@ def create_item(
         last = db.session.scalar(sa.select(sa.func.max(kind.model.position)))
         data["position"] = (last or 0) + 1
     apply_changes(item, kind, data)
-    _reviewed(item, reviewed_by)
     db.session.add(item)
-    return _save(item, "created", author, person, note, commit=commit, check_claims=check_claims)
+    return _save(
+        item,
+        "created",
+        author,
+        person,
+        note,
+        commit=commit,
+        check_claims=check_claims,
+        reviewed_by=reviewed_by,
+    )
 
 
 def update_item(
@@ -98,19 +106,20 @@ def update_item(
         _refuse_if_cited(item)
     before = item.status
     apply_changes(item, kind, changes)
-    _reviewed(item, reviewed_by)
     if action is None:
         # Publishing and archiving are named apart, so that mirrors of the content can act on them.
         action = item.status if item.status != before and item.status != "draft" else "updated"
     return _save(
-        item, action, author, person, note, commit=commit, check_claims=check_claims, version=version
+        item,
+        action,
+        author,
+        person,
+        note,
+        commit=commit,
+        check_claims=check_claims,
+        version=version,
+        reviewed_by=reviewed_by,
     )
-
-
-def _reviewed(item: ContentItem, person: str | None) -> None:
-    """`person` reviewed this version (an approval, a re-confirmation, the seed)."""
-    if person is not None:
-        item.reviewed_at, item.reviewed_by = utcnow(), person
 
 
 def replacement(item: ContentItem, content: dict[str, Any]) -> dict[str, Any]:
@@ -195,8 +204,6 @@ def apply_changes(item: ContentItem, kind: ContentKind, data: dict[str, Any]) ->
                 setattr(item, f"{name}_html", render_markdown(markdown, item.citations, anchor=anchor))
         if "status" in data:
             item.status = data["status"]
-            if item.status == "published" and item.published_at is None:
-                item.published_at = utcnow()
         _check_unique(item, kind)
 
 
@@ -332,9 +339,21 @@ def _save(
     commit: bool = True,
     check_claims: bool = True,
     version: int | None = None,
+    reviewed_by: str | None = None,
 ) -> ContentItem:
+    """Write the change: its times, its version, its revision and its search entry. `reviewed_by`:
+    the person who reviewed this version (an approval, a re-confirmation, the seed)."""
     session = db.session
-    item.updated_at = utcnow()
+    # One moment for the whole change: left to the column's default, a new item's created_at
+    # would be read at its INSERT, after updated_at.
+    now = utcnow()
+    if item.created_at is None:
+        item.created_at = now
+    if item.status == "published" and item.published_at is None:
+        item.published_at = now
+    item.updated_at = now
+    if reviewed_by is not None:
+        item.reviewed_at, item.reviewed_by = now, reviewed_by
     # After every version so far, pending ones included, unless the caller says which: the UPDATE
     # checks the version it read, and the revision's number is unique.
     if version is None:
