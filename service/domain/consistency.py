@@ -4,10 +4,10 @@ For every content item: its revisions are versions 1 to its newest, none missing
 than the item's own wait for review); the revision of its own version is the item as it stands
 (but for its links, which a write to the item at their other end changes too, and records there,
 and for fields added since it was written); its times are in order (created, then first
-published, then last changed); the search index holds exactly its current text and terms, or for
-a kind that is not searched, nothing. The vocabulary counts the words of published items. A write
-that was cut off (a killed worker, a lost connection) must leave all of these true, since each
-write is one transaction.
+published, then last changed) and its title's sort key is its title's; the search index holds
+exactly its current text and terms, or for a kind that is not searched, nothing. The vocabulary
+counts the words of published items. A write that was cut off (a killed worker, a lost
+connection) must leave all of these true, since each write is one transaction.
 """
 
 from collections import Counter
@@ -21,6 +21,7 @@ from service.domain.content import KINDS, ContentKind, numbered_citations, snaps
 from service.domain.db import db
 from service.domain.models import ContentItem, Revision, SlugRedirect
 from service.domain.queries import ALL_STATUSES, load_options
+from service.domain.text import sort_key
 
 
 def check_consistency() -> list[str]:
@@ -50,6 +51,8 @@ def check_consistency() -> list[str]:
         ):
             problems.append(f"{name}: the revision of version {item.version} is not the item as it stands")
         problems += _times_out_of_order(name, item)
+        if item.title_key != sort_key(item.title):
+            problems.append(f"{name}: its title_key {item.title_key!r} is not its title's sort key")
         doc = search.document(item) if kind.searchable else None
         if indexed.get(item.id) != (doc and search.indexed_document(doc)):
             problems.append(f"{name}: the search index does not hold its current text")

@@ -63,6 +63,7 @@ def test_edited_and_restored_sources_are_consistent_and_not_indexed(app, client,
             "UPDATE content_items SET created_at = '2999-01-01 00:00:00' WHERE id = {id}",
             "is before created_at",
         ),
+        ("UPDATE content_items SET title_key = 'out of step' WHERE id = {id}", "title_key"),
     ],
 )
 def test_each_broken_invariant_is_reported(backend, app, damage, found):
