@@ -131,6 +131,9 @@ def replacement(item: ContentItem, content: dict[str, Any]) -> dict[str, Any]:
 def archive_item(
     item: ContentItem, *, author: str, person: str | None = None, note: str | None = None
 ) -> ContentItem:
+    """Withdraw the item at once. Archiving what is archived already writes nothing."""
+    if item.status == "archived":
+        return item
     return update_item(
         item, {"status": "archived"}, author=author, person=person, note=note, action="archived"
     )
