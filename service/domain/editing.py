@@ -362,6 +362,7 @@ def _save(
     if version is None:
         version = 1 if item.id is None else latest_version(item) + 1
     item.version = version
+    others = _other_ends(item) if item.id is not None else set()
     try:
         session.flush()
     except StaleDataError:
@@ -370,6 +371,10 @@ def _save(
     except IntegrityError:
         session.rollback()
         raise ContentConflict(f"The slug or {kind_of(item).title_field} is already taken.") from None
+    if others:
+        # Their representations changed now too: a Last-Modified made of them never goes back.
+        touched = sa.update(ContentItem).where(ContentItem.id.in_([other.id for other in others]))
+        session.execute(touched.values(updated_at=now))
     # After the flush, so that the claims are read as written (a new old slug included), and what
     # it links to read again: after the generation's bump, where writers queue, another writer's
     # publish of a linked item is seen.
@@ -403,6 +408,29 @@ def _save(
     if commit:
         commit_change(item)
     return item
+
+
+def _other_ends(item: ContentItem) -> set[ContentItem]:
+    """The items whose public representations this change alters though it does not change them:
+    those a published item no longer links to or cites, and every item it links to (which showed
+    it) or cites (which counted it) when it is withdrawn. Read from the changes not yet flushed.
+    (Reads with a token are never stored by a cache, so only what the public sees counts.)"""
+    kind, state = kind_of(item), sa.inspect(item)
+    was = state.attrs.status.history.deleted
+    if (was[0] if was else item.status) != "published":
+        return set()
+    withdrawn = item.status != "published"
+    others: set[ContentItem] = set()
+    for name in kind.links:
+        others.update(state.attrs[name].history.deleted)
+        if withdrawn:
+            others.update(getattr(item, name))
+    if kind.cites:
+        cited = {citation.source for citation in item.citations}
+        others.update({citation.source for citation in state.attrs.citations.history.deleted} - cited)
+        if withdrawn:
+            others.update(cited)
+    return others
 
 
 def commit_change(item: ContentItem) -> None:

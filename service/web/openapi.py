@@ -17,8 +17,9 @@ HEADERS = {
         "schema": {"type": "string", "example": '"5d41402abc4b2a76b9719d911017c592"'},
     },
     "Last-Modified": {
-        "description": "When the item or an item it links to last changed.",
-        "schema": {"type": "string"},
+        "description": "When the item or an item it links to last changed (an HTTP date, to the "
+        "second): send it in If-Modified-Since to revalidate.",
+        "schema": {"type": "string", "example": "Mon, 05 Jan 2026 12:00:00 GMT"},
     },
     "Link": {
         "description": "RFC 8288 links to the first, prev, next and last pages: "
@@ -59,6 +60,14 @@ PARAMETERS = {
         "description": "An ETag you hold: 304 with no body while it is still current.",
         "schema": {"type": "string"},
     },
+    "IfModifiedSince": {
+        "in": "header",
+        "name": "If-Modified-Since",
+        "required": False,
+        "description": "The Last-Modified you hold: 304 with no body while nothing changed since (to "
+        "the second). Ignored when If-None-Match is sent, or when it is not one HTTP date.",
+        "schema": {"type": "string"},
+    },
 }
 
 # Headers each kind of answer carries.
@@ -78,7 +87,7 @@ _RESPONSE_HEADERS = {
 }
 _DESCRIPTIONS = {
     301: "The item was renamed: `Location` names its current URL.",
-    304: "Not Modified: your copy (If-None-Match) is current; no body.",
+    304: "Not Modified: your copy (If-None-Match, or If-Modified-Since) is current; no body.",
     400: "The body is not valid JSON.",
     401: "No token, or a bad, revoked or expired one.",
     403: "The token's role may not do this.",
@@ -133,14 +142,19 @@ class ResponsesOfEveryOperation(BasePlugin):
 
 
 class ConditionalRequestHeaders(BasePlugin):
-    """An operation that may answer 304 reads If-None-Match; one that may answer 428 needs If-Match."""
+    """An operation that may answer 304 reads If-None-Match, and If-Modified-Since too where it
+    sends Last-Modified; one that may answer 428 needs If-Match."""
 
     def operation_helper(self, path=None, operations=None, **kwargs) -> None:
         for operation in (operations or {}).values():
-            statuses = {str(status) for status in operation.get("responses", {})}
+            responses = operation.get("responses", {})
+            statuses = {str(status) for status in responses}
             for status, parameter in (("304", "IfNoneMatch"), ("428", "IfMatch")):
                 if status in statuses:
                     operation.setdefault("parameters", []).append(parameter)
+            ok = responses.get("200", responses.get(200))
+            if "304" in statuses and isinstance(ok, dict) and "Last-Modified" in ok.get("headers", {}):
+                operation["parameters"].append("IfModifiedSince")
 
 
 def response_component(status: HTTPStatus, problem_schema, problem_type: str) -> dict:
