@@ -204,7 +204,13 @@ def test_cors_is_open_for_reads_and_exposes_the_paging_and_validator_headers(cli
     response = client.get("/api/v1/therapies", headers={"Origin": "https://app.example"})
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     exposed = {h.strip().lower() for h in response.headers["Access-Control-Expose-Headers"].split(",")}
-    assert {"etag", "link", "x-pagination"} <= exposed
+    assert {"etag", "link", "x-pagination", "last-modified", "x-request-id", "www-authenticate"} <= exposed
+    assert response.headers["X-Request-ID"]
+    refused = client.get(
+        "/api/v1/auth/whoami", headers={"Origin": "https://app.example", "Authorization": "Bearer wrong"}
+    )
+    assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "www-authenticate" in refused.headers["Access-Control-Expose-Headers"].lower()
     preflight = client.options(
         "/api/v1/therapies",
         headers={
