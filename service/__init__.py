@@ -62,7 +62,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     api.init_app(app)
     register_error_handlers(app)
-    check_requests(app)
+    check_requests(app, settings.max_uri_length)
     # The WSGI layers in front of Flask, innermost first: each call wraps the ones before it.
     # The cache comes before the caching headers too: after-request hooks run in reverse, so it
     # stores complete responses.

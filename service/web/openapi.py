@@ -95,6 +95,7 @@ _DESCRIPTIONS = {
     409: "The slug or the name is already taken, or (archiving a source) items still cite it.",
     412: "If-Match is stale: the item has changed since you read it.",
     413: "The body is larger than 1 MiB.",
+    414: "The URL is longer than the service takes (8000 characters by default).",
     415: "The body is not application/json.",
     422: "Invalid fields, named one by one in `errors`, or text holding NUL.",
     428: "If-Match is missing.",
@@ -125,15 +126,15 @@ def register_components(api: Api) -> None:
 
 
 class ResponsesOfEveryOperation(BasePlugin):
-    """Any API operation may answer 401 (a bad token is refused wherever it is sent), 422 (no text
-    may hold NUL, in the path, the query or a body) and 429 (the rate limits); one that takes a body,
-    400, 413 and 415 too. The health checks none of them."""
+    """Any API operation may answer 401 (a bad token is refused wherever it is sent), 414 (a URL
+    too long), 422 (no text may hold NUL, in the path, the query or a body) and 429 (the rate
+    limits); one that takes a body, 400, 413 and 415 too. The health checks none of them."""
 
     def operation_helper(self, path=None, operations=None, **kwargs) -> None:
         if path in HEALTH_PATHS:
             return
         for operation in (operations or {}).values():
-            statuses = [401, 422, 429]
+            statuses = [401, 414, 422, 429]
             if "requestBody" in operation:
                 statuses += [400, 413, 415]
             responses = operation.setdefault("responses", {})
