@@ -6,6 +6,8 @@ from http import HTTPStatus
 
 import gunicorn.util
 from gunicorn.glogging import Logger
+from gunicorn.http.errors import LimitRequestLine
+from gunicorn.workers.sync import SyncWorker
 
 from service.settings import Settings
 from service.web.errors import PROBLEM_MIMETYPE
@@ -19,6 +21,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # No access log: the service writes one JSON line per request itself (service/web/request_log.py),
 # and gunicorn's own lines are JSON too.
 accesslog = None
+# A request line as long as gunicorn takes (8190 bytes, its most; 4094 by default): the service's
+# own limit on the URL (MAX_URI_LENGTH, 8000 by default) is the one a client meets, with a 414.
+# Headers keep gunicorn's limits (100 fields, 8190 bytes each): past them, a 431.
+limit_request_line = 8190
 
 
 class ServiceLogger(Logger):
@@ -70,3 +76,22 @@ def write_problem(sock, status: int, reason: str, message: str) -> None:
 
 
 gunicorn.util.write_error = write_problem
+
+
+class ServiceWorker(SyncWorker):
+    """gunicorn's sync worker, answering a request line longer than gunicorn takes as what it is, a
+    414 (gunicorn says 400): a URL the service's own limit would refuse too, had it reached it."""
+
+    def handle_error(self, req, client, addr, exc) -> None:
+        if not isinstance(exc, LimitRequestLine):
+            super().handle_error(req, client, addr, exc)
+            return
+        self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
+        message = f"The request line is longer than {exc.max_size} bytes: ask with a shorter URL."
+        try:
+            write_problem(client, 414, "URI Too Long", message)
+        except Exception:
+            self.log.debug("Failed to send error message.")
+
+
+worker_class = ServiceWorker

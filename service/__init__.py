@@ -64,7 +64,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     api.init_app(app)
     register_error_handlers(app)
-    check_requests(app)
+    check_requests(app, settings.max_uri_length)
     refuse_undeclared_parameters(app, api)
     # The WSGI layers in front of Flask, innermost first: each call wraps the ones before it.
     # The cache comes before compression and the caching headers too: after-request hooks run in
@@ -90,7 +90,8 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     app.wsgi_app = PathNormalizer(app.wsgi_app)
     register_caching_headers(app)
     register_security_headers(app)
-    # Reads are open to every origin; apps may read the validators and the paging headers.
+    # Reads are open to every origin; apps may read the validators and the paging headers, the
+    # request's id (to report a problem by) and what a 401 asks for.
     cors.init_app(
         app,
         resources={r"/*": {"origins": "*"}},
@@ -102,6 +103,8 @@ def register_extensions(app: Flask, settings: Settings) -> None:
             "Retry-After",
             "Last-Modified",
             "X-Did-You-Mean",
+            "X-Request-ID",
+            "WWW-Authenticate",
         ],
         allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Change-Note"],
         send_wildcard=True,

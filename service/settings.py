@@ -33,6 +33,9 @@ class Settings:
     trusted_proxies: int = 0
     # How long a review holds: a published item is due to be reviewed again this many months on.
     review_interval_months: int = 12
+    # The longest request-target (path and query, as sent) answered; longer is a 414. RFC 9110
+    # (4.1) asks for at least 8000; gunicorn's request line limit (gunicorn.conf.py) leaves room.
+    max_uri_length: int = 8000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -54,6 +57,7 @@ class Settings:
             ratelimit_auth_failures=_limit(env, "RATELIMIT_AUTH_FAILURES", defaults.ratelimit_auth_failures),
             trusted_proxies=_int(env, "TRUSTED_PROXIES", defaults.trusted_proxies),
             review_interval_months=_int(env, "REVIEW_INTERVAL_MONTHS", defaults.review_interval_months),
+            max_uri_length=_int(env, "MAX_URI_LENGTH", defaults.max_uri_length),
         )
 
     @property

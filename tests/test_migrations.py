@@ -1,7 +1,7 @@
 """Migrations are the only way the schema is made: they reach head, match the models, go back, and
 carry the data in place across."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import flask_migrate
 import sqlalchemy as sa
@@ -265,3 +265,32 @@ def test_content_from_before_review_gets_its_people_and_reviews_in_place(app):
     # A token made before review still works, held by the person of its name.
     whoami = client.get("/api/v1/auth/whoami", headers=editor).json
     assert (whoami["name"], whoami["person"]) == ("editor-before-review", "editor-before-review")
+
+
+BEFORE_TIMES_IN_ORDER = "f3c9a1d5e7b2"
+STAMPS = sa.table(
+    "content_items",
+    sa.column("id", sa.Integer()),
+    *(sa.column(name, sa.DateTime(timezone=True)) for name in ("created_at", "published_at", "updated_at")),
+)
+
+
+def test_times_come_in_order_and_titles_get_their_sort_keys_in_place(app):
+    """The two migrations, run on content as the editing path stamped it before: updated_at (and
+    published_at) before the INSERT, created_at at the INSERT, a moment after."""
+    with app.app_context():
+        flask_migrate.downgrade(revision=BEFORE_TIMES_IN_ORDER)
+        rows = db.session.execute(sa.select(STAMPS.c.id, STAMPS.c.updated_at)).all()
+        for item_id, updated in rows:
+            late = {"created_at": updated + timedelta(microseconds=700)}
+            db.session.execute(sa.update(STAMPS).where(STAMPS.c.id == item_id).values(**late))
+        db.session.commit()
+        flask_migrate.upgrade()
+
+        stamps = db.session.execute(sa.select(STAMPS)).all()
+        db.session.commit()
+        assert len(stamps) == len(rows)
+        assert all(created == (published or updated) for _id, created, published, updated in stamps)
+        assert check_consistency() == []
+    names = [therapy["name"] for therapy in app.test_client().get("/api/v1/therapies?sort=name").json]
+    assert names.index("Cancer vaccines") < names.index("CAR T-cell therapy and adoptive cell transfer")

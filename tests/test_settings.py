@@ -22,3 +22,8 @@ def test_postgres_urls_are_given_the_psycopg_driver():
 def test_a_port_that_is_not_a_number_stops_the_start():
     with pytest.raises(SystemExit, match="PORT"):
         Settings.from_env({"PORT": "eighty"})
+
+
+def test_urls_up_to_8000_characters_are_served_unless_set_otherwise():
+    assert Settings.from_env({}).max_uri_length == 8000
+    assert Settings.from_env({"MAX_URI_LENGTH": "4096"}).max_uri_length == 4096

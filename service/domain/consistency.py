@@ -3,14 +3,16 @@
 For every content item: its revisions are versions 1 to its newest, none missing (versions newer
 than the item's own wait for review); the revision of its own version is the item as it stands
 (but for its links, which a write to the item at their other end changes too, and records there,
-and for fields added since it was written); the search index holds exactly its current text and
-terms, or for a kind that is not searched, nothing. The vocabulary counts the words of published
-items. A write that was cut off (a killed worker, a lost connection) must leave all of these
-true, since each write is one transaction.
+and for fields added since it was written); its times are in order (created, then first
+published, then last changed) and its title's sort key is its title's; the search index holds
+exactly its current text and terms, or for a kind that is not searched, nothing. The vocabulary
+counts the words of published items. A write that was cut off (a killed worker, a lost
+connection) must leave all of these true, since each write is one transaction.
 """
 
 from collections import Counter
 from collections.abc import Iterator
+from itertools import pairwise
 
 import sqlalchemy as sa
 
@@ -19,6 +21,7 @@ from service.domain.content import KINDS, ContentKind, numbered_citations, snaps
 from service.domain.db import db
 from service.domain.models import ContentItem, Revision, SlugRedirect
 from service.domain.queries import ALL_STATUSES, load_options
+from service.domain.text import sort_key
 
 
 def check_consistency() -> list[str]:
@@ -47,6 +50,9 @@ def check_consistency() -> list[str]:
             snapshot(item), kind, renamed, newest.snapshot
         ):
             problems.append(f"{name}: the revision of version {item.version} is not the item as it stands")
+        problems += _times_out_of_order(name, item)
+        if item.title_key != sort_key(item.title):
+            problems.append(f"{name}: its title_key {item.title_key!r} is not its title's sort key")
         doc = search.document(item) if kind.searchable else None
         if indexed.get(item.id) != (doc and search.indexed_document(doc)):
             problems.append(f"{name}: the search index does not hold its current text")
@@ -66,6 +72,21 @@ def check_consistency() -> list[str]:
         if found.get(word) != expected.get(word)
     ]
     return problems
+
+
+def _times_out_of_order(name: str, item: ContentItem) -> list[str]:
+    """created_at <= published_at (when published) <= updated_at."""
+    times = [
+        ("created_at", item.created_at),
+        ("published_at", item.published_at),
+        ("updated_at", item.updated_at),
+    ]
+    known = [(field, time) for field, time in times if time is not None]
+    return [
+        f"{name}: {later} {later_time.isoformat()} is before {earlier} {earlier_time.isoformat()}"
+        for (earlier, earlier_time), (later, later_time) in pairwise(known)
+        if later_time < earlier_time
+    ]
 
 
 def _recorded(state: dict, kind: ContentKind, renamed: dict[str, str], recorded: dict | None = None) -> dict:

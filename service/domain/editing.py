@@ -69,9 +69,17 @@ def create_item(
         last = db.session.scalar(sa.select(sa.func.max(kind.model.position)))
         data["position"] = (last or 0) + 1
     apply_changes(item, kind, data)
-    _reviewed(item, reviewed_by)
     db.session.add(item)
-    return _save(item, "created", author, person, note, commit=commit, check_claims=check_claims)
+    return _save(
+        item,
+        "created",
+        author,
+        person,
+        note,
+        commit=commit,
+        check_claims=check_claims,
+        reviewed_by=reviewed_by,
+    )
 
 
 def update_item(
@@ -98,19 +106,20 @@ def update_item(
         _refuse_if_cited(item)
     before = item.status
     apply_changes(item, kind, changes)
-    _reviewed(item, reviewed_by)
     if action is None:
         # Publishing and archiving are named apart, so that mirrors of the content can act on them.
         action = item.status if item.status != before and item.status != "draft" else "updated"
     return _save(
-        item, action, author, person, note, commit=commit, check_claims=check_claims, version=version
+        item,
+        action,
+        author,
+        person,
+        note,
+        commit=commit,
+        check_claims=check_claims,
+        version=version,
+        reviewed_by=reviewed_by,
     )
-
-
-def _reviewed(item: ContentItem, person: str | None) -> None:
-    """`person` reviewed this version (an approval, a re-confirmation, the seed)."""
-    if person is not None:
-        item.reviewed_at, item.reviewed_by = utcnow(), person
 
 
 def replacement(item: ContentItem, content: dict[str, Any]) -> dict[str, Any]:
@@ -122,6 +131,9 @@ def replacement(item: ContentItem, content: dict[str, Any]) -> dict[str, Any]:
 def archive_item(
     item: ContentItem, *, author: str, person: str | None = None, note: str | None = None
 ) -> ContentItem:
+    """Withdraw the item at once. Archiving what is archived already writes nothing."""
+    if item.status == "archived":
+        return item
     return update_item(
         item, {"status": "archived"}, author=author, person=person, note=note, action="archived"
     )
@@ -195,8 +207,6 @@ def apply_changes(item: ContentItem, kind: ContentKind, data: dict[str, Any]) ->
                 setattr(item, f"{name}_html", render_markdown(markdown, item.citations, anchor=anchor))
         if "status" in data:
             item.status = data["status"]
-            if item.status == "published" and item.published_at is None:
-                item.published_at = utcnow()
         _check_unique(item, kind)
 
 
@@ -332,14 +342,27 @@ def _save(
     commit: bool = True,
     check_claims: bool = True,
     version: int | None = None,
+    reviewed_by: str | None = None,
 ) -> ContentItem:
+    """Write the change: its times, its version, its revision and its search entry. `reviewed_by`:
+    the person who reviewed this version (an approval, a re-confirmation, the seed)."""
     session = db.session
-    item.updated_at = utcnow()
+    # One moment for the whole change: left to the column's default, a new item's created_at
+    # would be read at its INSERT, after updated_at.
+    now = utcnow()
+    if item.created_at is None:
+        item.created_at = now
+    if item.status == "published" and item.published_at is None:
+        item.published_at = now
+    item.updated_at = now
+    if reviewed_by is not None:
+        item.reviewed_at, item.reviewed_by = now, reviewed_by
     # After every version so far, pending ones included, unless the caller says which: the UPDATE
     # checks the version it read, and the revision's number is unique.
     if version is None:
         version = 1 if item.id is None else latest_version(item) + 1
     item.version = version
+    others = _other_ends(item) if item.id is not None else set()
     try:
         session.flush()
     except StaleDataError:
@@ -348,6 +371,10 @@ def _save(
     except IntegrityError:
         session.rollback()
         raise ContentConflict(f"The slug or {kind_of(item).title_field} is already taken.") from None
+    if others:
+        # Their representations changed now too: a Last-Modified made of them never goes back.
+        touched = sa.update(ContentItem).where(ContentItem.id.in_([other.id for other in others]))
+        session.execute(touched.values(updated_at=now))
     # After the flush, so that the claims are read as written (a new old slug included), and what
     # it links to read again: after the generation's bump, where writers queue, another writer's
     # publish of a linked item is seen.
@@ -381,6 +408,29 @@ def _save(
     if commit:
         commit_change(item)
     return item
+
+
+def _other_ends(item: ContentItem) -> set[ContentItem]:
+    """The items whose public representations this change alters though it does not change them:
+    those a published item no longer links to or cites, and every item it links to (which showed
+    it) or cites (which counted it) when it is withdrawn. Read from the changes not yet flushed.
+    (Reads with a token are never stored by a cache, so only what the public sees counts.)"""
+    kind, state = kind_of(item), sa.inspect(item)
+    was = state.attrs.status.history.deleted
+    if (was[0] if was else item.status) != "published":
+        return set()
+    withdrawn = item.status != "published"
+    others: set[ContentItem] = set()
+    for name in kind.links:
+        others.update(state.attrs[name].history.deleted)
+        if withdrawn:
+            others.update(getattr(item, name))
+    if kind.cites:
+        cited = {citation.source for citation in item.citations}
+        others.update({citation.source for citation in state.attrs.citations.history.deleted} - cited)
+        if withdrawn:
+            others.update(cited)
+    return others
 
 
 def commit_change(item: ContentItem) -> None:

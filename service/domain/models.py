@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from service.domain.db import db
+from service.domain.text import sort_key
 
 CONTENT_TYPES = ("therapy", "mechanism", "indication", "faq", "source")
 # draft -> in_review -> published, by a second person's approval; archived withdraws.
@@ -50,6 +51,12 @@ class UTCDateTime(sa.TypeDecorator):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
+
+
+# A sort key is compared character by character on both databases: PostgreSQL's "C" collation is
+# SQLite's BINARY (UTF-8 bytes, in code point order), where a language's collation would order
+# spaces and punctuation its own way.
+SORT_KEY = sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
 
 
 def _link_table(name: str, left: tuple[str, str], right: tuple[str, str]) -> sa.Table:
@@ -107,6 +114,8 @@ class ContentItem(db.Model):
         _one_of("status", STATUSES, "status"),
         sa.CheckConstraint("version >= 1", name="version"),
         sa.Index("ix_content_items_type_status", "type", "status"),
+        # A page of a list in title order, read in order from the index, however deep.
+        sa.Index("ix_content_items_type_status_title_key", "type", "status", "title_key", "id"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -117,6 +126,9 @@ class ContentItem(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     published_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # The title (a name, a question) as lists sort it, whatever its case (`sort_key`): kept by
+    # every INSERT and UPDATE of the item.
+    title_key: so.Mapped[str] = so.mapped_column(SORT_KEY)
     # The last review of the public version: when and by whom (a person) it was approved or
     # re-confirmed.
     reviewed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
@@ -143,6 +155,12 @@ class ContentItem(db.Model):
     def title(self) -> str:
         """The item's display name: a name, or the question of a FAQ."""
         return self.name  # type: ignore[attr-defined]
+
+
+@sa.event.listens_for(ContentItem, "before_insert", propagate=True)
+@sa.event.listens_for(ContentItem, "before_update", propagate=True)
+def _keep_title_key(_mapper, _connection, item: ContentItem) -> None:
+    item.title_key = sort_key(item.title)
 
 
 class NamedContent:
@@ -175,7 +193,7 @@ class Mechanism(DescribedContent, ContentItem):
     targets: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
 
     therapies: so.Mapped[list["Therapy"]] = so.relationship(
-        secondary=therapy_mechanisms, back_populates="mechanisms", order_by="Therapy.name"
+        secondary=therapy_mechanisms, back_populates="mechanisms", order_by="[Therapy.title_key, Therapy.id]"
     )
 
 
@@ -191,7 +209,9 @@ class Indication(NamedContent, ContentItem):
     immunotherapy_status: so.Mapped[str] = so.mapped_column(sa.String(20), index=True)
 
     therapies: so.Mapped[list["Therapy"]] = so.relationship(
-        secondary=therapy_indications, back_populates="indications", order_by="Therapy.name"
+        secondary=therapy_indications,
+        back_populates="indications",
+        order_by="[Therapy.title_key, Therapy.id]",
     )
     faqs: so.Mapped[list["Faq"]] = so.relationship(
         secondary=faq_indications, back_populates="indications", order_by="Faq.position"
@@ -200,7 +220,7 @@ class Indication(NamedContent, ContentItem):
         secondary=indication_relations,
         primaryjoin=lambda: Indication.id == indication_relations.c.indication_id,
         secondaryjoin=lambda: Indication.id == indication_relations.c.related_id,
-        order_by=lambda: Indication.name,
+        order_by=lambda: [Indication.title_key, Indication.id],
     )
 
 
@@ -213,10 +233,12 @@ class Therapy(DescribedContent, ContentItem):
     side_effects: so.Mapped[list[str] | None] = so.mapped_column(sa.JSON(none_as_null=True))
 
     mechanisms: so.Mapped[list[Mechanism]] = so.relationship(
-        secondary=therapy_mechanisms, back_populates="therapies", order_by=Mechanism.name
+        secondary=therapy_mechanisms, back_populates="therapies", order_by=[Mechanism.title_key, Mechanism.id]
     )
     indications: so.Mapped[list[Indication]] = so.relationship(
-        secondary=therapy_indications, back_populates="therapies", order_by=Indication.name
+        secondary=therapy_indications,
+        back_populates="therapies",
+        order_by=[Indication.title_key, Indication.id],
     )
     faqs: so.Mapped[list["Faq"]] = so.relationship(
         secondary=faq_therapies, back_populates="therapies", order_by="Faq.position"
@@ -249,10 +271,10 @@ class Faq(ContentItem):
         order_by=FaqTopic.position, cascade="all, delete-orphan", passive_deletes=True
     )
     therapies: so.Mapped[list[Therapy]] = so.relationship(
-        secondary=faq_therapies, back_populates="faqs", order_by=Therapy.name
+        secondary=faq_therapies, back_populates="faqs", order_by=[Therapy.title_key, Therapy.id]
     )
     indications: so.Mapped[list[Indication]] = so.relationship(
-        secondary=faq_indications, back_populates="faqs", order_by=Indication.name
+        secondary=faq_indications, back_populates="faqs", order_by=[Indication.title_key, Indication.id]
     )
 
     @property

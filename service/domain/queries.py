@@ -110,9 +110,12 @@ def list_items(kind: ContentKind, args: dict[str, Any], *, statuses: Sequence[st
 def order_by(kind: ContentKind, sort: str | None) -> list[sa.ColumnElement]:
     sort = sort or kind.default_sort
     descending = sort.startswith("-")
-    column = getattr(kind.model, sort.lstrip("-"))
+    field = sort.lstrip("-")
+    # A title (a name, a question) sorts whatever its case, by its key: "Cancer vaccines" before
+    # "CAR T-cell therapy", alike on both databases, in the order of an index.
+    column = ContentItem.title_key if field == kind.title_field else getattr(kind.model, field)
     # The id breaks ties, so that pages never overlap or skip an item.
-    return [column.desc() if descending else column.asc(), kind.model.id.asc()]
+    return [column.desc() if descending else column.asc(), ContentItem.id.asc()]
 
 
 def search_all(args: dict[str, Any], *, statuses: Sequence[str]) -> tuple[Page, str | None]:

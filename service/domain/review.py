@@ -77,23 +77,44 @@ def propose_change(
 ) -> ContentItem:
     """An editor's change. A published item keeps its public version: the change becomes its
     newest version, a draft waiting for review (archiving alone is at once: it withdraws). Any
-    other item changes in place."""
+    other item changes in place.
+
+    An edit (`action` "updated") that leaves the latest version as it is, a change waiting for
+    review included, writes nothing: no version, no revision, no change in the feed, no new
+    content generation. A restore is always a new version: it is asked for as one."""
     if replace:
         changes = replacement(item, changes)
     if changes.get("status") == "published":
         # A restored version that was published: publishing it again is an approval.
         changes = changes | {"status": "draft"}
     if item.status != "published" or changes.get("status") == "archived":
+        if action == "updated" and _leaves_as_it_is(item, changes):
+            return item
         return _in_place(item, read_version, changes, writer, note, None if action == "updated" else action)
     pending = pending_as_read(item, read_version)
     base = pending.snapshot if pending is not None else snapshot(item)
     version = (pending.version if pending is not None else item.version) + 1
     # Validated as a write to the item would be (links, quotes, unique names), then let go.
     with db.session.no_autoflush:
-        apply_changes(item, kind_of(item), base | changes | {"status": "draft"})
+        apply_changes(item, kind_of(item), base | changes)
         state = snapshot(item)
     db.session.rollback()
-    return _add_pending(item, version, state, action, writer, note)
+    # The latest version's status stays unless the edit names another (a change to what is in
+    # review, once made, is a draft again).
+    if action == "updated" and state == base:
+        return item
+    return _add_pending(item, version, state | {"status": "draft"}, action, writer, note)
+
+
+def _leaves_as_it_is(item: ContentItem, changes: dict[str, Any]) -> bool:
+    """Whether the changes leave the item as it stands. They are validated as a write would be
+    (links, quotes, unique names), then let go: the item is as it was loaded either way."""
+    before = snapshot(item)
+    with db.session.no_autoflush:
+        apply_changes(item, kind_of(item), changes)
+        after = snapshot(item)
+    db.session.rollback()
+    return after == before
 
 
 def submit(item: ContentItem, read_version: int, writer: Writer, *, note: str | None = None) -> ContentItem:

@@ -121,8 +121,11 @@ def replace_synonym_set(
     person: str | None = None,
     note: str | None = None,
 ) -> SynonymSet:
-    """Replace a set's terms and direction, as a new version of it."""
+    """Replace a set's terms and direction, as a new version of it; the same terms in the same
+    order and direction write nothing."""
     terms = checked_terms(terms)
+    if terms == synonym_set.terms and one_way == synonym_set.one_way:
+        return synonym_set
     bump_generation(db.session)
     _refuse_clashes(terms, one_way, synonym_set.id)
     synonym_set.terms = terms

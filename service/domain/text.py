@@ -1,6 +1,7 @@
-"""Plain-text helpers: cleaning scraped source documents and making slugs."""
+"""Plain-text helpers: cleaning scraped source documents, making slugs and sort keys."""
 
 import re
+import unicodedata
 
 from slugify import slugify as transliterated_slug
 
@@ -56,3 +57,11 @@ def slugify(text: str) -> str:
     "CAR T-cell therapy" -> "car-t-cell-therapy", "免疫療法" -> "mian-yi-liao-fa". Empty when
     nothing usable remains ("!!!")."""
     return transliterated_slug(text, max_length=120)
+
+
+def sort_key(text: str) -> str:
+    """What a title sorts by: case-folded, without accents ("CAR T-cell therapy" ->
+    "car t-cell therapy", "Sjögren's" -> "sjogren's"), compared character by character. Kept in
+    the database beside the title, so that both databases sort alike and an index serves the order."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))

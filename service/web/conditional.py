@@ -1,5 +1,6 @@
 """Conditional requests, in one place: strong ETags made from cheap data (the content generation,
-item versions), 304 for If-None-Match, 428 and 412 for If-Match, and the caching headers.
+item versions), 304 for If-None-Match (and If-Modified-Since where Last-Modified is sent), 428 and
+412 for If-Match, and the caching headers.
 
 A tag of a compressed response (`"abc:gzip"`) arrives here as the tag itself (compression.py);
 a tag of a selection of fields (`fields=...`) names the item's version as well as the full one's.
@@ -10,9 +11,10 @@ If-Match, and the response cache in front of Flask checks them without Flask.
 """
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import Flask, Response, request
 from flask_smorest import abort
@@ -53,8 +55,10 @@ def list_etag(generation: int, args: dict, scope: object) -> str:
 
 
 def not_modified(etag: str, last_modified: datetime | None = None) -> Response | None:
-    """A 304 when the client's copy is current, so that no query is made and nothing serialized."""
-    if not matches(request.headers.get("If-None-Match"), etag):
+    """A 304 when the client's copy is current, so that no query is made and nothing serialized.
+    `last_modified`: the representation's Last-Modified, where it sends one."""
+    headers = request.headers
+    if not is_fresh(headers.get("If-None-Match"), headers.get("If-Modified-Since"), etag, last_modified):
         return None
     response = Response(status=304)
     response.set_etag(etag)
@@ -70,6 +74,59 @@ def matches(if_none_match: str | None, etag: str) -> bool:
         return False
     tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
     return "*" in tags or f'"{etag}"' in tags or etag in tags
+
+
+def is_fresh(
+    if_none_match: str | None, if_modified_since: str | None, etag: str | None, last_modified: datetime | None
+) -> bool:
+    """Whether the client's copy is current, as RFC 9110 (13.2.2) evaluates a GET: If-None-Match
+    when sent, and only then; otherwise If-Modified-Since, when the representation has a
+    Last-Modified and the field is one valid HTTP-date (anything else is ignored). Times compare
+    to the second, as Last-Modified is sent. Also used in front of Flask, by the response cache."""
+    if if_none_match:
+        return etag is not None and matches(if_none_match, etag)
+    if not if_modified_since or last_modified is None:
+        return False
+    since = parse_http_date(if_modified_since)
+    return since is not None and last_modified.replace(microsecond=0) <= since
+
+
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH = "(?P<month>" + "|".join(_MONTH_NAMES) + ")"
+_DAY_NAME = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+_CLOCK = r"(?P<hour>\d\d):(?P<minute>\d\d):(?P<second>\d\d)"
+# RFC 9110 (5.6.7): IMF-fixdate, and the two obsolete forms a recipient must still accept.
+_HTTP_DATES = (
+    re.compile(rf"{_DAY_NAME}, (?P<day>\d\d) {_MONTH} (?P<year>\d{{4}}) {_CLOCK} GMT"),
+    re.compile(
+        rf"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, (?P<day>\d\d)-{_MONTH}-(?P<year>\d\d) {_CLOCK} GMT"
+    ),
+    re.compile(rf"{_DAY_NAME} {_MONTH} (?P<day>[ \d]\d) {_CLOCK} (?P<year>\d{{4}})"),
+)
+
+
+def parse_http_date(value: str) -> datetime | None:
+    """An HTTP-date (RFC 9110, 5.6.7) as a UTC time; None for anything else, a list of dates or a
+    time zone other than GMT included (werkzeug's parser takes those too)."""
+    for form in _HTTP_DATES:
+        if found := form.fullmatch(value.strip(" \t")):
+            year = int(found["year"])
+            if year < 100:
+                # A two-digit year more than 50 years ahead is the most recent past one.
+                year += 2000 if 2000 + year <= datetime.now(UTC).year + 50 else 1900
+            try:
+                return datetime(
+                    year,
+                    _MONTH_NAMES.index(found["month"]) + 1,
+                    int(found["day"]),
+                    int(found["hour"]),
+                    int(found["minute"]),
+                    int(found["second"]),
+                    tzinfo=UTC,
+                )
+            except ValueError:  # 31 Feb, 25:00:00
+                return None
+    return None
 
 
 @dataclass(frozen=True)

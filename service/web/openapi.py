@@ -17,8 +17,9 @@ HEADERS = {
         "schema": {"type": "string", "example": '"5d41402abc4b2a76b9719d911017c592"'},
     },
     "Last-Modified": {
-        "description": "When the item or an item it links to last changed.",
-        "schema": {"type": "string"},
+        "description": "When the item or an item it links to last changed (an HTTP date, to the "
+        "second): send it in If-Modified-Since to revalidate.",
+        "schema": {"type": "string", "example": "Mon, 05 Jan 2026 12:00:00 GMT"},
     },
     "Link": {
         "description": "RFC 8288 links to the first, prev, next and last pages: "
@@ -59,6 +60,14 @@ PARAMETERS = {
         "description": "An ETag you hold: 304 with no body while it is still current.",
         "schema": {"type": "string"},
     },
+    "IfModifiedSince": {
+        "in": "header",
+        "name": "If-Modified-Since",
+        "required": False,
+        "description": "The Last-Modified you hold: 304 with no body while nothing changed since (to "
+        "the second). Ignored when If-None-Match is sent, or when it is not one HTTP date.",
+        "schema": {"type": "string"},
+    },
 }
 
 # Headers each kind of answer carries.
@@ -78,7 +87,7 @@ _RESPONSE_HEADERS = {
 }
 _DESCRIPTIONS = {
     301: "The item was renamed: `Location` names its current URL.",
-    304: "Not Modified: your copy (If-None-Match) is current; no body.",
+    304: "Not Modified: your copy (If-None-Match, or If-Modified-Since) is current; no body.",
     400: "The body is not valid JSON.",
     401: "No token, or a bad, revoked or expired one.",
     403: "The token's role may not do this.",
@@ -86,6 +95,7 @@ _DESCRIPTIONS = {
     409: "The slug or the name is already taken, or (archiving a source) items still cite it.",
     412: "If-Match is stale: the item has changed since you read it.",
     413: "The body is larger than 1 MiB.",
+    414: "The URL is longer than the service takes (8000 characters by default).",
     415: "The body is not application/json.",
     422: "Invalid fields or query parameters (an unknown one too), named one by one in `errors`; or "
     "text holding NUL.",
@@ -123,13 +133,14 @@ def comma_separated(self, field, **kwargs) -> dict:
 
 
 class ResponsesOfEveryOperation(BasePlugin):
-    """Any API operation may answer 401 (a bad token is refused wherever it is sent), 422 (no text
-    may hold NUL, in the path, the query or a body; a query parameter it does not declare) and 429
-    (the rate limits); one that takes a body, 400, 413 and 415 too. The health checks only 422."""
+    """Any API operation may answer 401 (a bad token is refused wherever it is sent), 414 (a URL
+    too long), 422 (no text may hold NUL, in the path, the query or a body; a query parameter it
+    does not declare) and 429 (the rate limits); one that takes a body, 400, 413 and 415 too. The
+    health checks only 414 and 422."""
 
     def operation_helper(self, path=None, operations=None, **kwargs) -> None:
         for operation in (operations or {}).values():
-            statuses = [422] if path in HEALTH_PATHS else [401, 422, 429]
+            statuses = [414, 422] if path in HEALTH_PATHS else [401, 414, 422, 429]
             if "requestBody" in operation:
                 statuses += [400, 413, 415]
             responses = operation.setdefault("responses", {})
@@ -138,14 +149,19 @@ class ResponsesOfEveryOperation(BasePlugin):
 
 
 class ConditionalRequestHeaders(BasePlugin):
-    """An operation that may answer 304 reads If-None-Match; one that may answer 428 needs If-Match."""
+    """An operation that may answer 304 reads If-None-Match, and If-Modified-Since too where it
+    sends Last-Modified; one that may answer 428 needs If-Match."""
 
     def operation_helper(self, path=None, operations=None, **kwargs) -> None:
         for operation in (operations or {}).values():
-            statuses = {str(status) for status in operation.get("responses", {})}
+            responses = operation.get("responses", {})
+            statuses = {str(status) for status in responses}
             for status, parameter in (("304", "IfNoneMatch"), ("428", "IfMatch")):
                 if status in statuses:
                     operation.setdefault("parameters", []).append(parameter)
+            ok = responses.get("200", responses.get(200))
+            if "304" in statuses and isinstance(ok, dict) and "Last-Modified" in ok.get("headers", {}):
+                operation["parameters"].append("IfModifiedSince")
 
 
 def response_component(status: HTTPStatus, problem_schema, problem_type: str) -> dict:

@@ -18,6 +18,7 @@ as the If-None-Match it is compared with arrives (see compression.py).
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from urllib.parse import parse_qsl
 
@@ -27,7 +28,7 @@ from service.domain.db import db
 from service.domain.generation import read_generation
 from service.web.auth import sends_token
 from service.web.compression import negotiated_encoding, without_encoding
-from service.web.conditional import GENERATION_ENVIRON_KEY, matches
+from service.web.conditional import GENERATION_ENVIRON_KEY, is_fresh
 from service.web.errors import UNAVAILABLE_ENVIRON_KEY, is_unavailable
 from service.web.health_representation import negotiate
 
@@ -51,6 +52,7 @@ class CachedResponse:
     # Content-Length included: what a hit sends as it is.
     headers: tuple[tuple[str, str], ...]
     etag: str | None
+    last_modified: datetime | None = None
 
     @cached_property
     def size(self) -> int:
@@ -140,7 +142,12 @@ class ResponseCacheMiddleware:
             environ[GENERATION_ENVIRON_KEY] = generation
             environ[CACHE_KEY_ENVIRON_KEY] = key
             return self.wsgi_app(environ, start_response)
-        if entry.etag and matches(environ.get("HTTP_IF_NONE_MATCH"), entry.etag):
+        if is_fresh(
+            environ.get("HTTP_IF_NONE_MATCH"),
+            environ.get("HTTP_IF_MODIFIED_SINCE"),
+            entry.etag,
+            entry.last_modified,
+        ):
             start_response("304 NOT MODIFIED", list(entry.not_modified_headers))
             return []
         start_response("200 OK", list(entry.headers))
@@ -171,5 +178,5 @@ def register_response_cache(app: Flask, max_entries: int, max_bytes: int) -> Non
             etag, _weak = response.get_etag()
             if etag is not None:
                 etag = without_encoding(f'"{etag}"')[1:-1]
-            cache.put(key, CachedResponse(body, headers, etag))
+            cache.put(key, CachedResponse(body, headers, etag, response.last_modified))
         return response

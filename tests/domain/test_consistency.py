@@ -59,6 +59,11 @@ def test_edited_and_restored_sources_are_consistent_and_not_indexed(app, client,
         ("UPDATE therapies SET summary = 'Written around the editing path.' WHERE id = {id}", "not the item"),
         ("UPDATE content_items SET version = version + 1 WHERE id = {id}", "but revisions"),
         ("DELETE FROM search_index WHERE {index_id} = {id}", "search index does not hold"),
+        (
+            "UPDATE content_items SET created_at = '2999-01-01 00:00:00' WHERE id = {id}",
+            "is before created_at",
+        ),
+        ("UPDATE content_items SET title_key = 'out of step' WHERE id = {id}", "title_key"),
     ],
 )
 def test_each_broken_invariant_is_reported(backend, app, damage, found):

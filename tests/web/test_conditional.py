@@ -1,7 +1,7 @@
 """HTTP caching: strong ETags, 304s, Cache-Control, Last-Modified, CORS and slug redirects."""
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -9,7 +9,10 @@ import sqlalchemy as sa
 from service.domain.content import MECHANISM
 from service.domain.db import db
 from service.domain.editing import create_item, update_item
-from service.domain.models import Indication, Therapy
+from service.domain.generation import bump_generation
+from service.domain.models import ContentItem, Faq, Indication, Therapy
+from tests.conftest import token_headers
+from tests.workflow import preview_etag
 
 READS = [
     "/api/v1",
@@ -103,11 +106,111 @@ def test_items_carry_last_modified_from_themselves_and_what_they_link_to(app, cl
     assert after.last_modified >= before.last_modified
 
 
+THERAPY_URL = "/api/v1/therapies/checkpoint-inhibitors"
+LONG_AGO = datetime(2026, 1, 5, 12, 0, 0, 250000, tzinfo=UTC)
+
+
+def written_long_ago(app) -> str:
+    """Every item as if last written at LONG_AGO, so that a change made now is seconds later: the
+    Last-Modified a read then answers, as it is sent (to the second)."""
+    with app.app_context():
+        bump_generation(db.session)  # as a write does: no cached response outlives it
+        db.session.execute(sa.update(ContentItem).values(created_at=LONG_AGO, updated_at=LONG_AGO))
+        published = sa.update(ContentItem).where(ContentItem.published_at.is_not(None))
+        db.session.execute(published.values(published_at=LONG_AGO))
+        db.session.commit()
+    return "Mon, 05 Jan 2026 12:00:00 GMT"
+
+
+def _faq_slugs(therapy: dict) -> list[str]:
+    return [faq["slug"] for faq in therapy["faqs"]]
+
+
+@pytest.mark.parametrize("fixture", ["app", "uncached_app"])
+def test_if_modified_since_answers_304_to_the_second_unless_if_none_match_is_sent(backend, request, fixture):
+    app = request.getfixturevalue(fixture)
+    client = app.test_client()
+    last_modified = written_long_ago(app)
+    first = client.get(THERAPY_URL)
+    assert first.headers["Last-Modified"] == last_modified
+
+    def status(**headers: str) -> int:
+        return client.get(THERAPY_URL, headers=headers).status_code
+
+    unchanged = client.get(THERAPY_URL, headers={"If-Modified-Since": last_modified})
+    assert unchanged.status_code == 304 and unchanged.data == b""
+    assert unchanged.headers["ETag"] == first.headers["ETag"]
+    # The date in either obsolete form, or a later one.
+    for same in (
+        "Monday, 05-Jan-26 12:00:00 GMT",
+        "Mon Jan  5 12:00:00 2026",
+        "Tue, 06 Jan 2026 00:00:00 GMT",
+    ):
+        assert status(**{"If-Modified-Since": same}) == 304
+    assert status(**{"If-Modified-Since": "Mon, 05 Jan 2026 11:59:59 GMT"}) == 200
+    # Not an HTTP-date: ignored.
+    for ignored in (
+        "yesterday",
+        f"{last_modified}, {last_modified}",
+        "Mon, 05 Jan 2026 14:00:00 +0200",
+        "Mon, 32 Jan 2026 12:00:00 GMT",
+    ):
+        assert status(**{"If-Modified-Since": ignored}) == 200
+    # If-None-Match, when sent, decides alone.
+    assert status(**{"If-Modified-Since": last_modified, "If-None-Match": '"another"'}) == 200
+    early = "Mon, 05 Jan 2026 11:59:59 GMT"
+    assert status(**{"If-Modified-Since": early, "If-None-Match": first.headers["ETag"]}) == 304
+    # An editor's read (never cached) answers it too.
+    editor = token_headers(app, "editor-ims", "editor")
+    assert status(**editor, **{"If-Modified-Since": last_modified}) == 304
+    assert status(**editor, **{"If-Modified-Since": early}) == 200
+
+
+def test_lists_send_no_last_modified_and_ignore_if_modified_since(client):
+    listed = client.get("/api/v1/therapies")
+    assert listed.status_code == 200 and "Last-Modified" not in listed.headers
+    later = {"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}
+    assert client.get("/api/v1/therapies", headers=later).status_code == 200
+
+
+def test_last_modified_moves_on_when_a_link_is_removed_at_its_other_end(app, client, editor):
+    since = {"If-Modified-Since": written_long_ago(app)}
+    assert client.get(THERAPY_URL, headers=since).status_code == 304
+    # A change waiting for review is not public: what readers see has not changed.
+    etag = preview_etag(client, THERAPY_URL, editor)
+    waiting = client.patch(THERAPY_URL, json={"summary": "Waiting."}, headers=editor | {"If-Match": etag})
+    assert waiting.status_code == 200
+    assert client.get(THERAPY_URL, headers=since).status_code == 304
+    edit(app, Faq, "what-are-checkpoint-inhibitors", therapies=[])
+    changed = client.get(THERAPY_URL, headers=since)
+    assert changed.status_code == 200 and "what-are-checkpoint-inhibitors" not in _faq_slugs(changed.json)
+    assert changed.last_modified > LONG_AGO
+
+
+def test_last_modified_moves_on_when_a_linked_or_citing_item_is_withdrawn(app, client):
+    source_url = "/api/v1/sources/immunotherapy-use"
+    since = {"If-Modified-Since": written_long_ago(app)}
+    cited_by = client.get(source_url).json["cited_by"]
+    assert client.get(THERAPY_URL, headers=since).status_code == 304
+    assert client.get(source_url, headers=since).status_code == 304
+    edit(app, Faq, "what-are-checkpoint-inhibitors", status="archived")
+    therapy = client.get(THERAPY_URL, headers=since)
+    assert therapy.status_code == 200 and "what-are-checkpoint-inhibitors" not in _faq_slugs(therapy.json)
+    source = client.get(source_url, headers=since)
+    assert source.status_code == 200 and source.json["cited_by"] < cited_by
+
+
 def test_cors_is_open_for_reads_and_exposes_the_paging_and_validator_headers(client):
     response = client.get("/api/v1/therapies", headers={"Origin": "https://app.example"})
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     exposed = {h.strip().lower() for h in response.headers["Access-Control-Expose-Headers"].split(",")}
-    assert {"etag", "link", "x-pagination"} <= exposed
+    assert {"etag", "link", "x-pagination", "last-modified", "x-request-id", "www-authenticate"} <= exposed
+    assert response.headers["X-Request-ID"]
+    refused = client.get(
+        "/api/v1/auth/whoami", headers={"Origin": "https://app.example", "Authorization": "Bearer wrong"}
+    )
+    assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "www-authenticate" in refused.headers["Access-Control-Expose-Headers"].lower()
     preflight = client.options(
         "/api/v1/therapies",
         headers={

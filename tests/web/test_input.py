@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service.domain.db import db
+from tests.apps import app_on
 
 NASTY_STRINGS = [
     "' OR 1=1 --",
@@ -193,3 +194,19 @@ def test_query_integers_and_path_versions_are_ascii_digits(client, admin, number
         assert response.mimetype == "application/problem+json"
     revision = client.get(f"/api/v1/therapies/cytokines/revisions/{quote(number)}", headers=admin)
     assert revision.status_code == 404
+
+
+def test_a_url_longer_than_the_limit_is_a_414_problem_whatever_it_names(backend):
+    url = backend.databases.copy(backend.template_url)
+    try:
+        with app_on(url, max_uri_length=60) as app:
+            client = app.test_client()
+            base = "/api/v1/therapies?indication="
+            fits = client.get(base + "a" * (60 - len(base)))
+            assert fits.status_code == 200 and fits.json == []
+            for target in (base + "a" * (61 - len(base)), "/api/v1/no-such-path/" + "a" * 40):
+                response = client.get(target)
+                assert response.status_code == 414 and response.content_type == "application/problem+json"
+                assert response.json["status"] == 414 and "60 characters" in response.json["detail"]
+    finally:
+        backend.databases.drop(url)

@@ -44,15 +44,35 @@ def _assert_problem(status: int, headers: dict, body: dict, expected: int) -> No
     assert body["status"] == expected and body["title"] and body["detail"]
 
 
-def test_an_over_long_request_line_is_a_problem_not_an_html_page(server):
+def _get(target: bytes, headers: bytes = b"") -> bytes:
+    return b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n"
+
+
+def test_a_url_over_the_services_limit_is_a_414_problem(server):
     port, _ = server
-    _assert_problem(*_raw(port, b"GET /api/v1/" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"), 400)
+    # 8000 characters reach the routes (RFC 9110 asks for at least that much): an unknown slug.
+    target = b"/api/v1/therapies/" + b"a" * (8000 - len(b"/api/v1/therapies/"))
+    _assert_problem(*_raw(port, _get(target)), 404)
+    # One more is refused.
+    status, headers, problem = _raw(port, _get(target + b"a"))
+    _assert_problem(status, headers, problem, 414)
+    assert "8000" in problem["detail"] and headers["X-Request-ID"]
+
+
+def test_a_request_line_over_gunicorns_limit_is_a_414_problem_too(server):
+    port, _ = server
+    _assert_problem(*_raw(port, _get(b"/api/v1/" + b"a" * 9000)), 414)
 
 
 def test_too_many_headers_is_a_problem_not_an_html_page(server):
     port, _ = server
     headers = b"".join(b"X-Header-%d: y\r\n" % number for number in range(200))
-    _assert_problem(*_raw(port, b"GET /api/v1 HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n"), 431)
+    _assert_problem(*_raw(port, _get(b"/api/v1", headers)), 431)
+
+
+def test_a_header_too_large_is_a_problem_not_an_html_page(server):
+    port, _ = server
+    _assert_problem(*_raw(port, _get(b"/api/v1", b"X-Large: " + b"y" * 9000 + b"\r\n")), 431)
 
 
 def _post_chunked(port: int, editor: dict, body: bytes) -> tuple[int, dict]:

@@ -100,9 +100,10 @@ def latest(
     send as If-Match next time."""
     pending = review.pending_revision(item)
     version = pending.version if pending is not None else item.version
-    changed = (
-        pending.created_at if pending is not None else ItemState.of(item, queries.ALL_STATUSES).last_modified
-    )
+    # The item and what it links to, or the change waiting for review, whichever changed last.
+    changed = ItemState.of(item, queries.ALL_STATUSES).last_modified
+    if pending is not None:
+        changed = max(changed, pending.created_at)
     etag = selection_etag(latest_etag(item, version), selection)
     headers = {"ETag": f'"{etag}"', "Last-Modified": http_date(changed)}
     if status == 200 and request.method == "GET" and (unchanged := not_modified(etag, changed)):

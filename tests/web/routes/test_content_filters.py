@@ -2,6 +2,8 @@
 
 import pytest
 
+from service.domain.text import sort_key
+
 
 def slugs(client, url):
     response = client.get(url)
@@ -62,7 +64,7 @@ def test_an_unknown_filter_value_is_an_empty_list(client, url):
 
 def test_sort_by_a_field_and_descending(client):
     names = [item["name"] for item in client.get("/api/v1/therapies?sort=name").json]
-    assert names == sorted(names)
+    assert names == sorted(names, key=sort_key)
     assert [item["name"] for item in client.get("/api/v1/therapies?sort=-name").json] == names[::-1]
     positions = [faq["position"] for faq in client.get("/api/v1/faqs?sort=-position&page_size=100").json]
     assert positions == sorted(positions, reverse=True)
@@ -171,3 +173,61 @@ def test_an_unknown_slug_is_left_out_and_more_slugs_than_a_page_is_a_422(client)
     assert "page_size (20)" in response.json["errors"]["query"]["slug"][0]
     assert client.get(f"/api/v1/therapies?slug={many}&page_size=21").status_code == 200
     assert client.get("/api/v1/therapies?slug=Not_A_Slug").status_code == 422
+
+
+def test_names_questions_and_titles_sort_whatever_their_case(client):
+    therapies = [item["name"] for item in client.get("/api/v1/therapies?sort=name").json]
+    assert therapies.index("Cancer vaccines") < therapies.index(
+        "CAR T-cell therapy and adoptive cell transfer"
+    )
+    for url, field in (("/api/v1/faqs?sort=question", "question"), ("/api/v1/sources?sort=title", "title")):
+        titles = [item[field] for item in client.get(f"{url}&page_size=100").json]
+        assert titles == sorted(titles, key=sort_key)
+    # So are the links an item shows.
+    for therapy in client.get("/api/v1/therapies").json:
+        for field in ("mechanisms", "indications"):
+            names = [link["name"] for link in therapy[field]]
+            assert names == sorted(names, key=sort_key)
+
+
+# Names whose order a language's collation or a byte order of their case would change: spaces,
+# hyphens and punctuation, accents, other scripts, digits, and two that differ by case alone.
+NAMES = (
+    "zeta",
+    "Alpha beta",
+    "alphabet",
+    "Alpha-gamma",
+    "ALPHA",
+    "(Bracketed)",
+    "Éclair",
+    "eclair",
+    "Ωmega",
+    "免疫療法",
+    "10 things",
+    "9 things",
+    "Tie",
+    "tie",
+    "Straße",
+    "Strasse plain",
+)
+
+
+def test_a_name_sort_is_one_order_on_every_database_ties_broken_by_age(client, editor):
+    for number, name in enumerate(NAMES):
+        created = client.post(
+            "/api/v1/mechanisms",
+            json={"name": name, "summary": "For sorting.", "slug": f"sorting-{number}"},
+            headers=editor,
+        )
+        assert created.status_code == 201, created.json
+    made = list(enumerate(NAMES))  # in the order made: the order of their ids
+    expected = [name for _number, name in sorted(made, key=lambda entry: (sort_key(entry[1]), entry[0]))]
+    url = "/api/v1/mechanisms?status=draft&page_size=100&sort="
+    assert [item["name"] for item in client.get(url + "name", headers=editor).json] == expected
+    descending = sorted(sorted(made), key=lambda entry: sort_key(entry[1]), reverse=True)
+    assert [item["name"] for item in client.get(url + "-name", headers=editor).json] == [
+        name for _number, name in descending
+    ]
+    # Paged, it is the same order.
+    pages = [client.get(f"{url}name&page_size=5&page={page}", headers=editor).json for page in (1, 2, 3, 4)]
+    assert [item["name"] for page in pages for item in page] == expected

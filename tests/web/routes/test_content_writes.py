@@ -5,9 +5,10 @@ import json
 import sqlalchemy as sa
 
 from service.domain.db import db
+from service.domain.generation import read_generation
 from service.domain.models import ContentItem, Revision
 from tests.backed import BACKED_THERAPY
-from tests.workflow import approve, preview_etag
+from tests.workflow import approve, preview_etag, submit
 
 NEW_THERAPY = BACKED_THERAPY
 
@@ -426,3 +427,104 @@ def test_the_etag_of_a_public_read_is_a_good_if_match_though_a_draft_is_linked(c
     assert public_etag != client.get(url, headers=editor).headers["ETag"]
     response = client.patch(url, json={"summary": "Changed."}, headers=editor | {"If-Match": public_etag})
     assert response.status_code == 200
+
+
+def _written(app) -> tuple[int, int]:
+    """What every write moves on: the number of revisions, and the content generation."""
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count(Revision.id))), read_generation(db.engine)
+
+
+def _as_sent(therapy: dict) -> dict:
+    """A therapy's whole content as a PUT sends it, from its representation."""
+    content = {
+        name: therapy[name] for name in ("name", "alternate_names", "summary", "examples", "side_effects")
+    }
+    links = {name: [link["slug"] for link in therapy[name]] for name in ("mechanisms", "indications", "faqs")}
+    citations = [
+        {key: citation[key] for key in ("id", "source", "quote", "supports")}
+        for citation in therapy["sources"]
+    ]
+    return content | links | {"body": therapy["body"]["markdown"], "sources": citations}
+
+
+def test_a_write_that_changes_nothing_of_a_published_item_makes_no_version(app, client, editor):
+    url = "/api/v1/therapies/checkpoint-inhibitors"
+    public_etag = client.get(url).headers["ETag"]
+    cursor = client.get("/api/v1/changes").json["next_cursor"]
+    latest = client.get(f"{url}?preview=true", headers=editor)
+    item, etag = latest.json, latest.headers["ETag"]
+    written = _written(app)
+    unchanged = (
+        ("PATCH", {"summary": item["summary"], "indications": [i["slug"] for i in item["indications"]]}),
+        ("PATCH", {}),
+        ("PUT", _as_sent(item)),
+    )
+    for method, body in unchanged:
+        headers = editor | {"If-Match": etag, "X-Change-Note": "Nothing new."}
+        response = client.open(url, method=method, json=body, headers=headers)
+        assert response.status_code == 200, (method, response.json)
+        # The item as it stands, with the ETag the writer holds: still current.
+        assert response.headers["ETag"] == etag
+        assert (response.json["version"], response.json["status"]) == (item["version"], "published")
+    assert _written(app) == written
+    assert client.get(f"/api/v1/changes?since={cursor}").json["changes"] == []
+    assert client.get(url, headers={"If-None-Match": public_etag}).status_code == 304
+    assert [r["version"] for r in client.get(f"{url}/revisions", headers=editor).json] == [item["version"]]
+    # A change after them is a change like any other.
+    changed = patch(client, editor, url, {"summary": "Changed."}, etag)
+    assert changed.status_code == 200 and changed.json["version"] == item["version"] + 1
+    assert changed.headers["ETag"] != etag
+
+
+def test_a_write_that_changes_nothing_of_a_draft_makes_no_version(app, client, editor):
+    created = create(client, editor)
+    url, etag = created.headers["Location"], created.headers["ETag"]
+    written = _written(app)
+    for body in ({"summary": NEW_THERAPY["summary"]}, {"indications": ["melanoma"], "status": "draft"}, {}):
+        response = patch(client, editor, url, body, etag)
+        assert (response.status_code, response.headers["ETag"], response.json["version"]) == (200, etag, 1)
+    replaced = client.put(url, json=NEW_THERAPY, headers=editor | {"If-Match": etag})
+    assert (replaced.status_code, replaced.headers["ETag"]) == (200, etag)
+    assert _written(app) == written
+    assert [r["version"] for r in client.get(f"{url}/revisions", headers=editor).json] == [1]
+    # A list sent other than it stands is a change.
+    assert patch(client, editor, url, {"indications": []}, etag).json["version"] == 2
+
+
+def test_a_write_that_changes_nothing_of_a_change_waiting_for_review_makes_no_version(app, client, editor):
+    url = "/api/v1/therapies/cytokines"
+    public = client.get(url).json
+    waiting = patch(client, editor, url, {"summary": "Waiting for review."})
+    assert waiting.status_code == 200
+    etag, version = waiting.headers["ETag"], waiting.json["version"]
+    written = _written(app)
+    same = patch(client, editor, url, {"summary": "Waiting for review."}, etag)
+    assert (same.status_code, same.headers["ETag"]) == (200, etag)
+    assert (same.json["version"], same.json["status"], same.json["published_version"]) == (
+        version,
+        "draft",
+        public["version"],
+    )
+    assert _written(app) == written
+    # In review, an unchanged write leaves it there: it stays in review.
+    in_review = submit(client, url, editor, etag)
+    written = _written(app)
+    same = patch(client, editor, url, {"summary": "Waiting for review."}, in_review.headers["ETag"])
+    assert same.headers["ETag"] == in_review.headers["ETag"] and same.json["status"] == "in_review"
+    assert _written(app) == written
+    # The published text is not the latest version's: going back to it is a change.
+    back = patch(client, editor, url, {"summary": public["summary"]}, in_review.headers["ETag"])
+    assert (back.json["version"], back.json["status"]) == (version + 2, "draft")
+    assert client.get(url).json == public
+
+
+def test_archiving_what_is_archived_writes_nothing(app, client, editor):
+    url = "/api/v1/faqs/what-is-immunotherapy"
+    archived = client.delete(url, headers=editor | {"If-Match": client.get(url).headers["ETag"]})
+    assert archived.status_code == 200
+    written = _written(app)
+    again = client.delete(url, headers=editor | {"If-Match": archived.headers["ETag"]})
+    assert (again.status_code, again.headers["ETag"]) == (200, archived.headers["ETag"])
+    assert (again.json["version"], again.json["status"]) == (archived.json["version"], "archived")
+    assert _written(app) == written

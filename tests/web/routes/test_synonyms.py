@@ -126,6 +126,20 @@ def test_an_editor_creates_replaces_and_deletes_a_set_with_if_match(client, edit
     assert gone.status_code == 404
 
 
+def test_a_replacement_with_the_same_terms_writes_nothing(client, editor):
+    created = create(client, editor)
+    url, etag = created.headers["Location"], created.headers["ETag"]
+    search_etag = client.get("/api/v1/search", query_string={"q": "Yervoy"}).headers["ETag"]
+    same = client.put(url, json=NEW_SET | {"note": "Nothing new."}, headers=editor | {"If-Match": etag})
+    assert (same.status_code, same.headers["ETag"], same.json["version"]) == (200, etag, 1)
+    assert [r["version"] for r in client.get(f"{url}/revisions", headers=editor).json] == [1]
+    # No new content generation: cached searches stay good.
+    cached = client.get(
+        "/api/v1/search", query_string={"q": "Yervoy"}, headers={"If-None-Match": search_etag}
+    )
+    assert cached.status_code == 304
+
+
 @pytest.mark.parametrize(
     ("body", "errors"),
     [
