@@ -229,5 +229,6 @@ def test_a_name_sort_is_one_order_on_every_database_ties_broken_by_age(client, e
         name for _number, name in descending
     ]
     # Paged, it is the same order.
-    pages = [client.get(f"{url}name&page_size=5&page={page}", headers=editor).json for page in (1, 2, 3, 4)]
+    paged = "/api/v1/mechanisms?status=draft&sort=name&page_size=5&page="
+    pages = [client.get(f"{paged}{page}", headers=editor).json for page in (1, 2, 3, 4)]
     assert [item["name"] for page in pages for item in page] == expected
