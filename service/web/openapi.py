@@ -10,6 +10,12 @@ from service.web.paths import HEALTH_PATHS
 
 BEARER = [{"bearerAuth": []}]
 
+# Top-level keys of the spec (flask-smorest's API_SPEC_OPTIONS). The server is relative: the paths
+# are absolute, so clients call the origin that served the spec, never a guessed localhost.
+SPEC_OPTIONS = {
+    "servers": [{"url": "/", "description": "The origin that serves this spec."}],
+}
+
 # Response headers, documented once and referred to by name.
 HEADERS = {
     "ETag": {
@@ -163,6 +169,13 @@ def documented(*statuses: int, secured: bool = False):
     return Blueprint.doc(**doc)
 
 
-def described(summary: str, description: str):
-    """Route decorator: a summary and description for a view made in a loop (no docstring of its own)."""
-    return Blueprint.doc(summary=summary, description=description)
+def described(summary: str, description: str, operation_id: str):
+    """Route decorator: a summary, description and operationId for a view made in a loop (no
+    docstring of its own)."""
+    return Blueprint.doc(summary=summary, description=description, operationId=operation_id)
+
+
+def operation(operation_id: str):
+    """Route decorator: the operation's stable operationId, camelCase verb and noun
+    (`listTherapies`): the name generated clients give the method, so it never changes in v1."""
+    return Blueprint.doc(operationId=operation_id)

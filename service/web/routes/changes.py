@@ -8,7 +8,7 @@ from service.domain import queries
 from service.domain.content import KINDS
 from service.web.blueprint import Blueprint
 from service.web.conditional import current_generation, list_etag, not_modified
-from service.web.openapi import VALIDATOR_HEADERS, documented
+from service.web.openapi import VALIDATOR_HEADERS, documented, operation
 from service.web.paging import QueryInteger
 from service.web.paths import API_PREFIX, item_href
 
@@ -71,6 +71,7 @@ class ChangesSchema(ma.Schema):
 
 @blp.route("")
 class Changes(MethodView):
+    @operation("listChanges")
     @documented(304, 503)
     @blp.arguments(ChangesArgsSchema, location="query")
     @blp.response(200, ChangesSchema, headers=VALIDATOR_HEADERS)

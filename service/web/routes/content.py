@@ -179,7 +179,7 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
             item = create_item(kind, data, author=who.author, person=who.person, note=note)
             return latest(kind, item, 201)
 
-    def write_view(body_schema, doc: tuple[str, str], *, replace: bool):
+    def write_view(body_schema, doc: tuple[str, str, str], *, replace: bool):
         """A change of the item with the body as sent: a PATCH, or a PUT (`replace`)."""
 
         @described(*doc)
@@ -197,7 +197,7 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
 
         return view
 
-    def transition_view(step, role: str, doc: tuple[str, str], *refusals: int):
+    def transition_view(step, role: str, doc: tuple[str, str, str], *refusals: int):
         """A step of review (submit, approve, reject, re-confirm), guarded by If-Match."""
 
         @described(*doc)
@@ -314,9 +314,10 @@ def _any_item(kind: ContentKind, slug: str) -> ContentItem:
     return item
 
 
-def _docs(kind: ContentKind) -> dict[str, tuple[str, str]]:
-    """Summaries and descriptions for the OpenAPI spec, worded for this content type."""
+def _docs(kind: ContentKind) -> dict[str, tuple[str, str, str]]:
+    """Summaries, descriptions and operationIds for the OpenAPI spec, worded for this content type."""
     a, plural = kind.type, kind.collection
+    one, many = kind.type.capitalize(), kind.collection.capitalize()
     listed = (
         f"A page of {plural}, narrowed by the filters given. An unknown filter value finds "
         "nothing; `q` searches the text and orders by relevance."
@@ -325,7 +326,7 @@ def _docs(kind: ContentKind) -> dict[str, tuple[str, str]]:
     )
     set_by_slug = " Links and citations are set by slug." if kind.cites else ""
     never_changes = f" {_fixed(kind)} never change: sending them is a 422." if kind.fixed_fields else ""
-    return {
+    docs = {
         "list": (f"List {plural}", f"{listed} Editors may ask for `status=draft|archived|any`."),
         "create": (
             f"Create a {a}",
@@ -384,6 +385,23 @@ def _docs(kind: ContentKind) -> dict[str, tuple[str, str]]:
             "`If-Match`.",
         ),
     }
+    # Stable operationIds, camelCase verb and noun: what generated clients name their methods.
+    operation_ids = {
+        "list": f"list{many}",
+        "create": f"create{one}",
+        "get": f"get{one}",
+        "patch": f"update{one}",
+        "put": f"replace{one}",
+        "delete": f"archive{one}",
+        "revisions": f"list{one}Revisions",
+        "revision": f"get{one}Revision",
+        "restore": f"restore{one}Revision",
+        "submit": f"submit{one}",
+        "approve": f"approve{one}",
+        "reject": f"reject{one}",
+        "reviews": f"confirm{one}Review",
+    }
+    return {key: (*doc, operation_ids[key]) for key, doc in docs.items()}
 
 
 def _fixed(kind: ContentKind) -> str:

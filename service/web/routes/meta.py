@@ -15,7 +15,7 @@ from service.domain.content import KINDS
 from service.domain.db import db
 from service.domain.models import ReadinessCheck, utcnow
 from service.web.blueprint import Blueprint
-from service.web.openapi import VALIDATOR_HEADERS, documented
+from service.web.openapi import VALIDATOR_HEADERS, documented, operation
 from service.web.paths import API_PREFIX, API_VERSION, collection_href
 from service.web.routes.docs import REDOC_URL, SPEC_URL, SWAGGER_UI_URL
 
@@ -50,6 +50,7 @@ class HealthSchema(Schema):
 
 @blp.route(API_PREFIX)
 class Index(MethodView):
+    @operation("getApiIndex")
     @documented(304)
     @blp.response(200, IndexSchema, headers=VALIDATOR_HEADERS)
     def get(self):
@@ -73,6 +74,7 @@ class Index(MethodView):
 
 @blp.route("/healthz")
 class Health(MethodView):
+    @operation("checkLiveness")
     @documented(304)
     @blp.response(200, HealthSchema, headers=VALIDATOR_HEADERS)
     def get(self):
@@ -102,6 +104,7 @@ def _check_writes() -> None:
 
 @blp.route("/readyz")
 class Ready(MethodView):
+    @operation("checkReadiness")
     @documented(304, 503)
     @blp.response(200, HealthSchema, headers=VALIDATOR_HEADERS)
     def get(self):

@@ -21,7 +21,7 @@ from service.web.conditional import (
     list_etag,
     not_modified,
 )
-from service.web.openapi import CREATED_HEADERS, ITEM_HEADERS, documented
+from service.web.openapi import CREATED_HEADERS, ITEM_HEADERS, documented, operation
 from service.web.paging import PageArgsSchema, paged, pagination_headers
 from service.web.paths import SYNONYMS_HREF, synonym_href
 from service.web.routes.content import change_note, writer
@@ -173,6 +173,7 @@ def clashes_named(view):
 
 @blp.route("")
 class SynonymSets(MethodView):
+    @operation("listSynonymSets")
     @require_role("viewer")
     @paged(blp, PageArgsSchema, SynonymSetSchema, 304, 503)
     def get(self, args):
@@ -187,6 +188,7 @@ class SynonymSets(MethodView):
         page = synonyms.list_synonym_sets(page=args["page"], page_size=args["page_size"])
         return page.items, pagination_headers(page) | {"ETag": f'"{etag}"'}
 
+    @operation("createSynonymSet")
     @documented(400, 409, 413, 415, 503)
     @require_role("editor")
     @blp.arguments(SynonymSetWriteSchema)
@@ -209,6 +211,7 @@ class SynonymSets(MethodView):
 
 @blp.route("/<int(max=2147483647):set_id>")
 class SynonymSetItem(MethodView):
+    @operation("getSynonymSet")
     @require_role("viewer")
     @documented(304, 404, 503)
     @blp.response(200, SynonymSetSchema, headers=ITEM_HEADERS)
@@ -222,6 +225,7 @@ class SynonymSetItem(MethodView):
             return unchanged
         return answered(synonym_set)
 
+    @operation("replaceSynonymSet")
     @documented(400, 404, 409, 412, 413, 415, 428, 503)
     @require_role("editor")
     @blp.arguments(SynonymSetWriteSchema)
@@ -246,6 +250,7 @@ class SynonymSetItem(MethodView):
         )
         return answered(synonym_set)
 
+    @operation("deleteSynonymSet")
     @documented(404, 412, 428, 503)
     @require_role("editor")
     @blp.response(204)
@@ -262,6 +267,7 @@ class SynonymSetItem(MethodView):
 
 @blp.route("/<int(max=2147483647):set_id>/revisions")
 class SynonymSetRevisions(MethodView):
+    @operation("listSynonymSetRevisions")
     @require_role("viewer")
     @paged(blp, PageArgsSchema, SynonymRevisionSchema, 404, 503)
     def get(self, args, set_id):

@@ -16,7 +16,7 @@ from service.domain.tokens import (
 )
 from service.web.auth import current_token, require_role
 from service.web.blueprint import Blueprint
-from service.web.openapi import documented
+from service.web.openapi import documented, operation
 from service.web.paths import API_PREFIX
 from service.web.schemas import FullMatch
 
@@ -77,6 +77,7 @@ class WhoAmISchema(ma.Schema):
 
 @blp.route("/tokens")
 class Tokens(MethodView):
+    @operation("listTokens")
     @require_role("admin")
     @blp.response(200, TokenSchema(many=True))
     def get(self):
@@ -86,6 +87,7 @@ class Tokens(MethodView):
         """
         return list_tokens()
 
+    @operation("createToken")
     @require_role("admin")
     @documented(400, 409, 413, 415, 503)
     @blp.arguments(TokenCreateSchema)
@@ -110,6 +112,7 @@ class Tokens(MethodView):
 
 @blp.route("/tokens/<name>")
 class TokenItem(MethodView):
+    @operation("revokeToken")
     @require_role("admin")
     @documented(404, 503)
     @blp.response(200, TokenSchema)
@@ -126,6 +129,7 @@ class TokenItem(MethodView):
 
 @blp.route("/auth/whoami")
 class WhoAmI(MethodView):
+    @operation("whoAmI")
     @require_role("editor")
     @blp.response(200, WhoAmISchema)
     def get(self):
