@@ -14,6 +14,7 @@ from service.domain.database import is_unavailable
 from service.domain.errors import CommitOutcomeUnknown, ContentError
 from service.web.openapi import response_component
 from service.web.request_log import REQUEST_ID_ENVIRON_KEY
+from service.web.response_schema import ResponseSchema
 
 PROBLEM_MIMETYPE = "application/problem+json"
 # How long a client should wait before retrying when the database cannot be reached.
@@ -24,8 +25,11 @@ UNAVAILABLE_ENVIRON_KEY = "service.database_unavailable"
 log = logging.getLogger(__name__)
 
 
-class ProblemSchema(ma.Schema):
+class ProblemSchema(ResponseSchema):
     """An error, as RFC 9457 describes it."""
+
+    # Only a 422 names fields.
+    SOMETIMES = ("errors",)
 
     type = ma.fields.String(
         metadata={"description": "A URI naming the kind of problem.", "example": "about:blank"}
