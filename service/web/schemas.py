@@ -343,12 +343,16 @@ class CitationInSchema(ma.Schema):
     quote = fields.String(
         required=True,
         validate=validate.Length(min=20, max=5000),
-        metadata=_doc("An exact passage (20 characters or more) of that source's cleaned text."),
+        metadata=_doc(
+            "An exact passage (20 characters or more) of that source's cleaned text.",
+            "Immune checkpoint inhibitors are among the most well-known.",
+        ),
     )
     href = fields.String(
         validate=validate.Length(max=300),
         metadata=_doc(
-            "Ignored: it is made from `source`. Taken so that a citation read can be sent back as it is."
+            "Ignored: it is made from `source`. Taken so that a citation read can be sent back as it is.",
+            "/api/v1/sources/immunotherapy-use",
         ),
     )
     supports = fields.List(
@@ -390,53 +394,72 @@ def _links(description: str, example=None) -> fields.List:
     )
 
 
-def _text(description: str, *, required: bool = False, max_length: int = MAX_TEXT) -> fields.String:
+def _text(
+    description: str, example: str, *, required: bool = False, max_length: int = MAX_TEXT
+) -> fields.String:
     return fields.String(
-        required=required, validate=validate.Length(min=1, max=max_length), metadata=_doc(description)
+        required=required,
+        validate=validate.Length(min=1, max=max_length),
+        metadata=_doc(description, example),
     )
+
+
+CHANGE_NOTE_EXAMPLE = "Cited the FDA label."
 
 
 class ContentWriteSchema(ma.Schema):
     slug = slug_field(
-        metadata=_doc("Made from the name when left out; changing it keeps the old one as a redirect.")
+        metadata=_doc(
+            "Made from the name when left out; changing it keeps the old one as a redirect.",
+            "checkpoint-inhibitors",
+        )
     )
     status = fields.String(
         validate=validate.OneOf(("draft", "published", "archived")),
         metadata=_doc(
             "draft (the default on creation) or archived (withdrawn at once). Publishing is a "
-            "reviewer's approval (POST {item}/approve): `published` here is refused (403)."
+            "reviewer's approval (POST {item}/approve): `published` here is refused (403).",
+            "draft",
         ),
     )
     sources = CitationList(metadata=_doc("Citations; replaces the list."))
     change_note = fields.String(
         load_only=True,
         validate=validate.Length(max=MAX_CHANGE_NOTE),
-        metadata=_doc("Why the change was made; kept with the revision (or send X-Change-Note)."),
+        metadata=_doc(
+            "Why the change was made; kept with the revision (or send X-Change-Note).", CHANGE_NOTE_EXAMPLE
+        ),
     )
 
 
-def _name(description: str) -> fields.String:
-    return _text(description, required=True, max_length=200)
+def _name(description: str, example: str) -> fields.String:
+    return _text(description, example, required=True, max_length=200)
+
+
+SUMMARY_IN_EXAMPLE = "Drugs that free immune cells to attack cancer."
 
 
 class SummarizedWriteSchema(ContentWriteSchema):
     """What therapies, mechanisms and indications share: a name (each kind describes its own) and
     a summary, both required."""
 
-    name = _name("The item's name.")
+    name = _name("The item's name.", "Checkpoint inhibitors")
     alternate_names = _strings("Other names it goes by; replaces the list.", ["checkpoint inhibitors"])
-    summary = _text("A plain-text summary.", required=True, max_length=2000)
+    summary = _text("A plain-text summary.", SUMMARY_IN_EXAMPLE, required=True, max_length=2000)
 
 
 BODY_DESCRIPTION = "The full description, in Markdown."
+BODY_EXAMPLE = "Checkpoint inhibitors free immune cells to attack cancer.[^c1]"
 
 
 class TherapyCreateSchema(SummarizedWriteSchema):
-    name = _name("The kind of immunotherapy.")
-    body = _text(BODY_DESCRIPTION)
+    name = _name("The kind of immunotherapy.", "Checkpoint inhibitors")
+    body = _text(BODY_DESCRIPTION, BODY_EXAMPLE)
     examples = _strings("Named drugs or products; replaces the list.", ["pembrolizumab"])
     side_effects = _strings(
-        "Side effects; replaces the list. null: the sources say nothing of them; []: none.", allow_none=True
+        "Side effects; replaces the list. null: the sources say nothing of them; []: none.",
+        ["fatigue", "rash"],
+        allow_none=True,
     )
     mechanisms = _links("Mechanism slugs; replaces the list.", ["checkpoint-blockade"])
     indications = _links("Indication slugs; replaces the list.", ["melanoma"])
@@ -444,19 +467,21 @@ class TherapyCreateSchema(SummarizedWriteSchema):
 
 
 class MechanismCreateSchema(SummarizedWriteSchema):
-    name = _name("The mechanism.")
-    body = _text(BODY_DESCRIPTION)
+    name = _name("The mechanism.", "Checkpoint blockade")
+    body = _text(BODY_DESCRIPTION, "Checkpoint blockade releases a brake on T cells.[^c1]")
     targets = _strings("Molecular targets; replaces the list.", ["PD-1"])
     therapies = _links("Therapy slugs; replaces the list.", ["checkpoint-inhibitors"])
 
 
 class IndicationCreateSchema(SummarizedWriteSchema):
-    name = _name("The disease or condition.")
-    area = fields.String(required=True, validate=validate.OneOf(AREAS), metadata=_doc("The medical area."))
+    name = _name("The disease or condition.", "Melanoma")
+    area = fields.String(
+        required=True, validate=validate.OneOf(AREAS), metadata=_doc("The medical area.", "cancer")
+    )
     immunotherapy_status = fields.String(
         required=True,
         validate=validate.OneOf(IMMUNOTHERAPY_STATUSES),
-        metadata=_doc(IMMUNOTHERAPY_STATUS_DESCRIPTION),
+        metadata=_doc(IMMUNOTHERAPY_STATUS_DESCRIPTION, "approved"),
     )
     therapies = _links("Therapy slugs; replaces the list.", ["checkpoint-inhibitors"])
     related_indications = _links(
@@ -467,26 +492,34 @@ class IndicationCreateSchema(SummarizedWriteSchema):
 
 
 class FaqCreateSchema(ContentWriteSchema):
-    question = _text("The question.", required=True, max_length=500)
-    answer = _text("The answer, in Markdown.", required=True)
+    question = _text("The question.", "What is immunotherapy?", required=True, max_length=500)
+    answer = _text(
+        "The answer, in Markdown.",
+        "A treatment that helps the immune system fight disease.[^c1]",
+        required=True,
+    )
     topics = _strings("Topics; replaces the list.", ["basics"])
     therapies = _links("Therapy slugs; replaces the list.", ["checkpoint-inhibitors"])
     indications = _links("Indication slugs; replaces the list.", ["melanoma"])
     position = fields.Integer(
         strict=True,
         validate=validate.Range(min=0, max=1_000_000),
-        metadata=_doc("The place in the default order."),
+        metadata=_doc("The place in the default order.", 1),
     )
 
 
-def _unknown_or(description: str, *, max_length: int = 300) -> fields.String:
+def _unknown_or(description: str, example: str, *, max_length: int = 300) -> fields.String:
     return fields.String(
-        allow_none=True, validate=validate.Length(min=1, max=max_length), metadata=_doc(description)
+        allow_none=True,
+        validate=validate.Length(min=1, max=max_length),
+        metadata=_doc(description, example),
     )
 
 
-def _date(description: str) -> fields.Date:
-    return fields.Date(allow_none=True, metadata=_doc(f"{description} (YYYY-MM-DD); null if unknown."))
+def _date(description: str, example: str) -> fields.Date:
+    return fields.Date(
+        allow_none=True, metadata=_doc(f"{description} (YYYY-MM-DD); null if unknown.", example)
+    )
 
 
 class SourceCreateSchema(ContentWriteSchema):
@@ -494,11 +527,20 @@ class SourceCreateSchema(ContentWriteSchema):
         exclude = ("sources",)
 
     slug = slug_field(
-        metadata=_doc("Made from the title when left out; changing it keeps the old one as a redirect.")
+        metadata=_doc(
+            "Made from the title when left out; changing it keeps the old one as a redirect.",
+            "immunotherapy-use",
+        )
     )
-    title = _text("The document's title, or a plain description of it.", required=True, max_length=300)
+    title = _text(
+        "The document's title, or a plain description of it.",
+        "Immunotherapy against cancer: how it works, its types and its challenges",
+        required=True,
+        max_length=300,
+    )
     text = _text(
         "The text that quotes are checked against, stored as sent; it never changes afterwards.",
+        "Immune checkpoint inhibitors are among the most well-known.",
         required=True,
         max_length=MAX_SOURCE_TEXT,
     )
@@ -508,10 +550,10 @@ class SourceCreateSchema(ContentWriteSchema):
         validate=validate.Length(max=2000),
         metadata=_doc("Where the document was published; null if unknown.", "https://example.org/paper"),
     )
-    publisher = _unknown_or("Who published it; null if unknown.")
-    author = _unknown_or("Who wrote it; null if unknown.")
-    published_on = _date("When it was published")
-    retrieved_on = _date("When it was retrieved")
+    publisher = _unknown_or("Who published it; null if unknown.", "Example Press")
+    author = _unknown_or("Who wrote it; null if unknown.", "A. Author")
+    published_on = _date("When it was published", "2024-05-01")
+    retrieved_on = _date("When it was retrieved", "2026-11-01")
 
 
 class UpdateSchema(ma.Schema):

@@ -87,17 +87,23 @@ class SynonymSetWriteSchema(ma.Schema):
     )
     one_way = fields.Boolean(
         load_default=False,
-        metadata=_doc(f"{ONE_WAY_DESCRIPTION} Default false, also when a replacement leaves it out."),
+        metadata=_doc(f"{ONE_WAY_DESCRIPTION} Default false, also when a replacement leaves it out.", False),
     )
     change_note = fields.String(
         load_only=True,
         validate=validate.Length(max=MAX_CHANGE_NOTE),
-        metadata=_doc("Why the change was made; kept with the revision (or send X-Change-Note)."),
+        metadata=_doc(
+            "Why the change was made; kept with the revision (or send X-Change-Note).",
+            "Brand name of pembrolizumab.",
+        ),
     )
     note = fields.String(
         load_only=True,
         validate=validate.Length(max=MAX_CHANGE_NOTE),
-        metadata=_doc("The same as `change_note`, by the name the revisions give it; send one of the two."),
+        metadata=_doc(
+            "The same as `change_note`, by the name the revisions give it; send one of the two.",
+            "Brand name of pembrolizumab.",
+        ),
     )
 
     @ma.validates_schema

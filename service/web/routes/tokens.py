@@ -82,7 +82,7 @@ class TokenCreateSchema(ma.Schema):
     expires_in_days = fields.Integer(
         strict=True,
         validate=validate.Range(min=1, max=3650),
-        metadata={"description": "Days until it expires; never if left out."},
+        metadata={"description": "Days until it expires; never if left out.", "example": 90},
     )
 
 
