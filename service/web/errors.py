@@ -40,10 +40,13 @@ class ProblemSchema(ResponseSchema):
         metadata={"description": "What went wrong, for a person.", "example": "No therapy has the slug 'x'."}
     )
     errors = ma.fields.Dict(
+        keys=ma.fields.String(),
         metadata={
-            "description": "422 only: the messages field by field, grouped by where the field was sent.",
+            "description": "422 only: the messages field by field, grouped by where the field was sent "
+            "(`json`, `query`, `headers`).",
+            "additionalProperties": {"$ref": "#/components/schemas/FieldErrors"},
             "example": {"json": {"name": ["Missing data for required field."]}},
-        }
+        },
     )
 
 

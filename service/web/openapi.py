@@ -49,6 +49,24 @@ HEADERS = {
     "WWW-Authenticate": {"description": "`Bearer`: how to authenticate.", "schema": {"type": "string"}},
 }
 
+# A 422's messages, field by field: a list of messages, or for a field holding others (an object,
+# or a list by the index of its entry) the same again.
+FIELD_ERRORS = {
+    "type": "object",
+    "description": "Messages by field name: a list of messages, or for a field that holds others (an "
+    "object, or a list by the index of each entry) the same again.",
+    "additionalProperties": {
+        "anyOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"$ref": "#/components/schemas/FieldErrors"},
+        ]
+    },
+    "example": {
+        "name": ["Missing data for required field."],
+        "sources": {"0": {"quote": ["Shorter than minimum length 20."]}},
+    },
+}
+
 PARAMETERS = {
     "IfMatch": {
         "in": "header",
@@ -114,6 +132,7 @@ def register_components(api: Api) -> None:
         spec.components.header(name, header)
     for name, parameter in PARAMETERS.items():
         spec.components.parameter(name, parameter["in"], parameter)
+    spec.components.schema("FieldErrors", FIELD_ERRORS)
     for name, schema in health_representation.SCHEMAS.items():
         spec.components.schema(name, schema)
     for plugin in (ResponsesOfEveryOperation(), ConditionalRequestHeaders()):
