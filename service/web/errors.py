@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 from service.domain.database import is_unavailable
 from service.domain.errors import CommitOutcomeUnknown, ContentError
 from service.web.openapi import response_component
+from service.web.paging import PaginationMetadataSchema
 from service.web.request_log import REQUEST_ID_ENVIRON_KEY
 from service.web.response_schema import ResponseSchema
 
@@ -80,6 +81,11 @@ class ProblemApi(Api):
             {"description": "An error.", "content": {PROBLEM_MIMETYPE: {"schema": "Problem"}}},
             lazy=True,
         )
+
+    # flask-smorest's paging header, unused here, would claim the name PaginationMetadata for a
+    # schema whose previous and next pages are never null: the name goes to this service's own.
+    def _register_pagination_header(self) -> None:
+        self.spec.components.schema("PaginationMetadata", schema=PaginationMetadataSchema)
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         # An exception that carries its own answer (a rate limit's 429) keeps it.

@@ -32,12 +32,10 @@ HEADERS = {
         "schema": {"type": "string"},
     },
     "X-Pagination": {
-        "description": "JSON: total, total_pages, first_page, last_page, page, previous_page, next_page.",
-        "schema": {
-            "type": "string",
-            "example": '{"total": 22, "total_pages": 2, "first_page": 1, "last_page": 2, '
-            '"page": 1, "previous_page": null, "next_page": 2}',
-        },
+        "description": "Where this page stands in the list, as JSON (PaginationMetadata): "
+        '`{"total": 22, "total_pages": 2, "first_page": 1, "last_page": 2, "page": 1, '
+        '"previous_page": null, "next_page": 2}`.',
+        "content": {"application/json": {"schema": "PaginationMetadata"}},
     },
     "X-Did-You-Mean": {
         "description": "Only when a word of `q` was not found and a correction was searched instead: "
