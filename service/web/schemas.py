@@ -657,6 +657,20 @@ class PreviewArgsSchema(ma.Schema):
     )
 
 
+class ChangeNoteHeaderSchema(ma.Schema):
+    """The note a write keeps with its revision, sent as a header."""
+
+    note = fields.String(
+        data_key="X-Change-Note",
+        validate=validate.Length(max=MAX_CHANGE_NOTE),
+        metadata=_doc(
+            "Why the change was made, kept with the revision (a body's `change_note` wins over it). "
+            "Rejecting a change needs one.",
+            CHANGE_NOTE_EXAMPLE,
+        ),
+    )
+
+
 class SearchArgsSchema(PageArgsSchema):
     q = fields.String(
         required=True,

@@ -25,7 +25,7 @@ from service.web.openapi import CREATED_HEADERS, ITEM_HEADERS, documented, opera
 from service.web.paging import PageArgsSchema, paged, pagination_headers
 from service.web.paths import SYNONYMS_HREF, synonym_href
 from service.web.response_schema import OpenEnum, ResponseSchema, UrlPath
-from service.web.routes.content import change_note, writer
+from service.web.routes.content import change_note, takes_change_note, writer
 from service.web.schemas import EXAMPLE_TIME, MAX_CHANGE_NOTE
 
 blp = Blueprint(
@@ -213,6 +213,7 @@ class SynonymSets(MethodView):
     @operation("createSynonymSet")
     @documented(400, 409, 413, 415, 503)
     @require_role("editor")
+    @takes_change_note(blp)
     @blp.arguments(SynonymSetWriteSchema)
     @blp.response(201, SynonymSetSchema, headers=CREATED_HEADERS)
     @clashes_named
@@ -250,6 +251,7 @@ class SynonymSetItem(MethodView):
     @operation("replaceSynonymSet")
     @documented(400, 404, 409, 412, 413, 415, 428, 503)
     @require_role("editor")
+    @takes_change_note(blp)
     @blp.arguments(SynonymSetWriteSchema)
     @blp.response(200, SynonymSetSchema, headers=ITEM_HEADERS)
     @clashes_named
@@ -275,6 +277,7 @@ class SynonymSetItem(MethodView):
     @operation("deleteSynonymSet")
     @documented(404, 412, 428, 503)
     @require_role("editor")
+    @takes_change_note(blp)
     @blp.response(204)
     def delete(self, set_id):
         """Delete a synonym set
