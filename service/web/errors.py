@@ -78,7 +78,11 @@ class ProblemApi(Api):
                 )
         self.spec.components.response(
             "DEFAULT_ERROR",
-            {"description": "An error.", "content": {PROBLEM_MIMETYPE: {"schema": "Problem"}}},
+            {
+                "description": "An error.",
+                "content": {PROBLEM_MIMETYPE: {"schema": "Problem"}},
+                "headers": {"X-Request-ID": "X-Request-ID"},
+            },
             lazy=True,
         )
 

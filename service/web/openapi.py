@@ -45,6 +45,11 @@ HEADERS = {
     "Location": {"description": "The URL path of the item.", "schema": {"type": "string"}},
     "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}},
     "WWW-Authenticate": {"description": "`Bearer`: how to authenticate.", "schema": {"type": "string"}},
+    "X-Request-ID": {
+        "description": "The request's id, as the service's log names it: the one the request sent, "
+        "when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, else a new one. Quote it when you report a problem.",
+        "schema": {"type": "string", "example": "207d5dab0600e9d12acbfd895ca9e0a4"},
+    },
 }
 
 # A 422's messages, field by field: a list of messages, or for a field holding others (an object,
@@ -133,7 +138,7 @@ def register_components(api: Api) -> None:
     spec.components.schema("FieldErrors", FIELD_ERRORS)
     for name, schema in health_representation.SCHEMAS.items():
         spec.components.schema(name, schema)
-    for plugin in (ResponsesOfEveryOperation(), ConditionalRequestHeaders()):
+    for plugin in (ResponsesOfEveryOperation(), ConditionalRequestHeaders(), RequestIdOnEveryResponse()):
         plugin.init_spec(spec)
         spec.plugins.append(plugin)
 
@@ -166,13 +171,23 @@ class ConditionalRequestHeaders(BasePlugin):
                     operation.setdefault("parameters", []).append(parameter)
 
 
+class RequestIdOnEveryResponse(BasePlugin):
+    """Every response carries X-Request-ID (the outermost WSGI layer adds it): the responses of an
+    operation say so here, the shared ones in response_component."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs) -> None:
+        for operation in (operations or {}).values():
+            for response in operation.get("responses", {}).values():
+                if isinstance(response, dict):
+                    response.setdefault("headers", {})["X-Request-ID"] = "X-Request-ID"
+
+
 def response_component(status: HTTPStatus, problem_schema, problem_type: str) -> dict:
     """The shared response of a status: problem+json for errors, headers only for 301 and 304."""
     response: dict = {"description": _DESCRIPTIONS.get(status, status.phrase)}
     if status >= 400:
         response["content"] = {problem_type: {"schema": problem_schema}}
-    if status in _RESPONSE_HEADERS:
-        response["headers"] = dict(_RESPONSE_HEADERS[status])
+    response["headers"] = _RESPONSE_HEADERS.get(status, {}) | {"X-Request-ID": "X-Request-ID"}
     return response
 
 
