@@ -10,9 +10,50 @@ from service.web.paths import HEALTH_PATHS
 
 BEARER = [{"bearerAuth": []}]
 
+GUIDE = """Curated, source-cited content about immunotherapy (therapies, mechanisms, indications and
+FAQs) and the source documents it cites, as JSON under `/api/v1`. Every statement an item makes
+cites an exact passage of a source: its `sources` name the passage and the claims it backs.
+
+## Reading
+Published content needs no token. A list (`GET /api/v1/therapies`, ...) answers a JSON array: one
+page of it, `page` from 1 and `page_size` 1 to 100 (default 20). Where the page stands is in the
+`X-Pagination` header, as JSON (`total`, `total_pages`, `page`, `previous_page`, `next_page`, ...),
+and in an RFC 8288 `Link` header (`first`, `prev`, `next`, `last`). An item is read by its slug; the
+old slug of a renamed item answers 301 with its new URL.
+
+## Caching
+Every read carries a strong `ETag`: send it back in `If-None-Match` and get a `304 Not Modified`,
+with no body, while your copy is current. Anonymous reads are `Cache-Control: public, max-age=60`;
+reads with a token are `private, no-store`.
+
+## Tokens and writing
+Editors send `Authorization: Bearer <token>`. Tokens are made on the command line
+(`flask tokens create`) or by an admin (`POST /api/v1/tokens`); their roles are viewer, editor,
+reviewer and admin. Every `PATCH`, `PUT` and `DELETE` needs `If-Match` with the ETag you read: 428
+without it, 412 when someone changed the item first (read it again, then apply your change to
+it). A note in `X-Change-Note` (or `change_note` in the body) is kept with the revision. New items
+are drafts; publishing is a second person's approval (`submit`, then `approve`).
+
+## Errors
+Every error is `application/problem+json` (RFC 9457): `type`, `title`, `status` and `detail`; a 422
+adds `errors`, the messages field by field under where each field was sent (`json`, `query`,
+`headers`). A 429 and a 503 say in `Retry-After` how many seconds to wait. Every response carries
+an `X-Request-ID` (yours, when you send a plain one): quote it when you report a problem.
+
+## Generated clients
+Every operation has a stable `operationId`. The fields a representation always carries are
+`required`, and `null` only where the schema says so. Objects may gain fields, and an open enum
+(`anyOf` its known values and any string) may gain values: a client must accept both.
+
+## Medical disclaimer
+The content is general information drawn from the sources it cites, not medical advice. Apps show
+the `disclaimer` of `GET /api/v1` with it.
+"""
+
 # Top-level keys of the spec (flask-smorest's API_SPEC_OPTIONS). The server is relative: the paths
 # are absolute, so clients call the origin that served the spec, never a guessed localhost.
 SPEC_OPTIONS = {
+    "info": {"description": GUIDE},
     "servers": [{"url": "/", "description": "The origin that serves this spec."}],
 }
 
