@@ -43,9 +43,15 @@ class ProblemSchema(ResponseSchema):
     errors = ma.fields.Dict(
         keys=ma.fields.String(),
         metadata={
-            "description": "422 only: the messages field by field, grouped by where the field was sent "
-            "(`json`, `query`, `headers`).",
-            "additionalProperties": {"$ref": "#/components/schemas/FieldErrors"},
+            "description": "The messages field by field (a 422), grouped by where the field was sent "
+            "(`json`, `query`, `headers`); or, for what was sent as a whole, a list of messages (a 400's "
+            '`{"json": ["Invalid JSON body."]}`).',
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": "array", "items": {"type": "string"}},
+                    {"$ref": "#/components/schemas/FieldErrors"},
+                ]
+            },
             "example": {"json": {"name": ["Missing data for required field."]}},
         },
     )
