@@ -21,6 +21,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def configure(app: Flask, settings: Settings) -> None:
+    from service.web.openapi import SPEC_OPTIONS
+
     configure_logging(settings.log_level)
     app.config.update(
         SQLALCHEMY_DATABASE_URI=settings.database_url,
@@ -30,6 +32,7 @@ def configure(app: Flask, settings: Settings) -> None:
         OPENAPI_VERSION="3.1.0",
         OPENAPI_URL_PREFIX=API_PREFIX,
         OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS=SPEC_OPTIONS,
         # A larger body is refused with 413 before it is read.
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
@@ -106,7 +109,15 @@ def register_extensions(app: Flask, settings: Settings) -> None:
             "X-Request-ID",
             "WWW-Authenticate",
         ],
-        allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Change-Note"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "If-Match",
+            "If-None-Match",
+            "If-Modified-Since",
+            "X-Change-Note",
+            "X-Request-ID",
+        ],
         send_wildcard=True,
         max_age=600,
     )

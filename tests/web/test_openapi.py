@@ -1,6 +1,7 @@
 """The OpenAPI spec: valid, complete, snapshotted, and never losing anything of v1."""
 
 import json
+import re
 import warnings
 
 from openapi_spec_validator import validate
@@ -124,10 +125,11 @@ def _field_facts(definition: dict):
 
 
 # What v1 lets change: an enum may gain values (clients must tolerate them), and side_effects may be
-# null ("unknown", where [] says "none").
+# null ("unknown", where [] says "none"). The paging header always said null for the page before the
+# first and after the last: v1's spec, flask-smorest's schema, called them integers, wrongly.
 ALLOWED_CHANGES = {
     ("never null", schema, "side_effects") for schema in ("Therapy", "TherapyCreate", "TherapyUpdate")
-}
+} | {("never null", "PaginationMetadata", field) for field in ("previous_page", "next_page")}
 
 
 def test_nothing_of_v1_is_removed_or_renamed(client):
@@ -173,3 +175,22 @@ def test_every_operation_declares_the_refusals_any_request_may_get(client):
             if "requestBody" in operation:
                 expected |= {"400", "413", "415"}
             assert expected <= set(operation["responses"]), (method, path)
+
+
+def test_every_operation_has_its_own_stable_camel_case_operation_id(client):
+    spec = served(client)
+    ids = [operation.get("operationId") for _path, _method, operation in operations(spec)]
+    assert all(ids) and len(ids) == len(set(ids)), sorted(ids)
+    assert all(re.fullmatch(r"[a-z]+(?:[A-Z][a-z]*)+", operation_id) for operation_id in ids), ids
+    by_route = {(method, path): operation["operationId"] for path, method, operation in operations(spec)}
+    assert by_route[("get", "/api/v1/therapies")] == "listTherapies"
+    assert by_route[("patch", "/api/v1/therapies/{slug}")] == "updateTherapy"
+    assert by_route[("put", "/api/v1/faqs/{slug}")] == "replaceFaq"
+    assert by_route[("post", "/api/v1/mechanisms/{slug}/reviews")] == "confirmMechanismReview"
+    assert by_route[("get", "/api/v1/search")] == "searchContent"
+    assert by_route[("get", "/api/v1")] == "getApiIndex"
+
+
+def test_the_server_is_the_origin_that_serves_the_spec(client):
+    # Relative: a generated client calls where the spec came from, not a guessed http://localhost.
+    assert served(client)["servers"] == [{"url": "/", "description": "The origin that serves this spec."}]

@@ -52,11 +52,11 @@ from service.web.paths import collection_href, item_href
 from service.web.schemas import (
     CREATE_SCHEMAS,
     ITEM_QUERY_SCHEMAS,
-    MAX_CHANGE_NOTE,
     QUERY_SCHEMAS,
     READ_SCHEMAS,
     SELECTION_SCHEMAS,
     UPDATE_SCHEMAS,
+    ChangeNoteHeaderSchema,
     RevisionDetailSchema,
     RevisionSchema,
 )
@@ -81,10 +81,23 @@ def list_statuses(requested: Sequence[str] | None) -> Sequence[str]:
 
 
 def change_note(data: dict) -> str | None:
-    note = data.pop("change_note", None) or request.headers.get("X-Change-Note")
-    if note is not None and len(note) > MAX_CHANGE_NOTE:
-        abort(422, errors={"headers": {"X-Change-Note": [f"Longer than {MAX_CHANGE_NOTE} characters."]}})
-    return note
+    """The note of a write: the body's `change_note`, else the X-Change-Note header (both checked
+    before the view runs: see takes_change_note)."""
+    return data.pop("change_note", None) or request.headers.get("X-Change-Note")
+
+
+def takes_change_note(blp: Blueprint):
+    """Route decorator of a write that keeps a note with its revision: X-Change-Note is checked
+    (too long: a 422 naming it) and documented as a parameter; change_note() reads it."""
+
+    def decorate(view):
+        @wraps(view)
+        def checked(*args, note=None, **kwargs):
+            return view(*args, **kwargs)
+
+        return blp.arguments(ChangeNoteHeaderSchema, location="headers", as_kwargs=True)(checked)
+
+    return decorate
 
 
 def writer() -> Writer:
@@ -201,6 +214,7 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         @described(*docs["create"])
         @documented(400, 409, 413, 415, 503)
         @require_role("editor")
+        @takes_change_note(blp)
         @refuse_publishing
         @blp.arguments(CREATE_SCHEMAS[kind.type])
         @blp.response(201, read_schema, headers=CREATED_HEADERS)
@@ -210,12 +224,13 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
             item = create_item(kind, data, author=who.author, person=who.person, note=note)
             return latest(kind, item, 201)
 
-    def write_view(body_schema, doc: tuple[str, str], *, replace: bool):
+    def write_view(body_schema, doc: tuple[str, str, str], *, replace: bool):
         """A change of the item with the body as sent: a PATCH, or a PUT (`replace`)."""
 
         @described(*doc)
         @documented(400, 404, 409, 412, 413, 415, 428, 503)
         @require_role("editor")
+        @takes_change_note(blp)
         @refuse_publishing
         @blp.arguments(body_schema)
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
@@ -228,12 +243,13 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
 
         return view
 
-    def transition_view(step, role: str, doc: tuple[str, str], *refusals: int):
+    def transition_view(step, role: str, doc: tuple[str, str, str], *refusals: int):
         """A step of review (submit, approve, reject, re-confirm), guarded by If-Match."""
 
         @described(*doc)
         @documented(404, 409, 412, 428, 503, *refusals)
         @require_role(role)
+        @takes_change_note(blp)
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
         def view(self, slug):
             item, read_version = item_for_write(kind, slug)
@@ -294,6 +310,7 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         # A source that items cite is not archived (409).
         @documented(404, 412, 428, 503, *((409,) if kind.cited else ()))
         @require_role("editor")
+        @takes_change_note(blp)
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
         def delete(self, slug):
             note = change_note({})
@@ -329,6 +346,7 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         @described(*docs["restore"])
         @documented(404, 412, 428, 503)
         @require_role("editor")
+        @takes_change_note(blp)
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
         def post(self, slug, version):
             item, read_version = item_for_write(kind, slug)
@@ -370,9 +388,10 @@ def _any_item(kind: ContentKind, slug: str) -> ContentItem:
     return item
 
 
-def _docs(kind: ContentKind) -> dict[str, tuple[str, str]]:
-    """Summaries and descriptions for the OpenAPI spec, worded for this content type."""
+def _docs(kind: ContentKind) -> dict[str, tuple[str, str, str]]:
+    """Summaries, descriptions and operationIds for the OpenAPI spec, worded for this content type."""
     a, plural = kind.type, kind.collection
+    one, many = kind.type.capitalize(), kind.collection.capitalize()
     listed = (
         f"A page of {plural}, narrowed by the filters given. An unknown filter value finds "
         "nothing; `q` searches the text and orders by relevance."
@@ -381,7 +400,7 @@ def _docs(kind: ContentKind) -> dict[str, tuple[str, str]]:
     )
     set_by_slug = " Links and citations are set by slug." if kind.cites else ""
     never_changes = f" {_fixed(kind)} never change: sending them is a 422." if kind.fixed_fields else ""
-    return {
+    docs = {
         "list": (f"List {plural}", f"{listed} Editors may ask for `status=draft|archived|any`."),
         "create": (
             f"Create a {a}",
@@ -440,6 +459,23 @@ def _docs(kind: ContentKind) -> dict[str, tuple[str, str]]:
             "`If-Match`.",
         ),
     }
+    # Stable operationIds, camelCase verb and noun: what generated clients name their methods.
+    operation_ids = {
+        "list": f"list{many}",
+        "create": f"create{one}",
+        "get": f"get{one}",
+        "patch": f"update{one}",
+        "put": f"replace{one}",
+        "delete": f"archive{one}",
+        "revisions": f"list{one}Revisions",
+        "revision": f"get{one}Revision",
+        "restore": f"restore{one}Revision",
+        "submit": f"submit{one}",
+        "approve": f"approve{one}",
+        "reject": f"reject{one}",
+        "reviews": f"confirm{one}Review",
+    }
+    return {key: (*doc, operation_ids[key]) for key, doc in docs.items()}
 
 
 def _fixed(kind: ContentKind) -> str:

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from service.domain import review
 from service.web.auth import require_role
 from service.web.blueprint import Blueprint
-from service.web.openapi import documented
+from service.web.openapi import documented, operation
 from service.web.paths import API_PREFIX
 from service.web.schemas import DueSchema
 
@@ -17,6 +17,7 @@ blp = Blueprint(
 
 @blp.route("/reviews/due")
 class ReviewsDue(MethodView):
+    @operation("listReviewsDue")
     @documented(503)
     @require_role("viewer")
     @blp.response(200, DueSchema(many=True))

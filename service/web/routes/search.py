@@ -9,7 +9,7 @@ from marshmallow import fields, validate
 from service.domain import queries, search
 from service.web.blueprint import Blueprint
 from service.web.conditional import current_generation, list_etag, not_modified
-from service.web.openapi import SEARCH_HEADERS, VALIDATOR_HEADERS, documented
+from service.web.openapi import SEARCH_HEADERS, VALIDATOR_HEADERS, documented, operation
 from service.web.paging import paged, pagination_headers
 from service.web.paths import API_PREFIX
 from service.web.schemas import ItemReferenceSchema, SearchArgsSchema
@@ -43,12 +43,17 @@ class HitSchema(ItemReferenceSchema):
     snippet = fields.String(
         metadata={
             "description": "A short plain-text extract around the matched words: no Markdown, no "
-            "footnote markers. Empty when only the name matched and the item has no text."
+            "footnote markers. Empty when only the name matched and the item has no text.",
+            "example": "…drugs that block proteins which stop immune cells from attacking cancer. Two "
+            "examples are pembrolizumab…",
         }
     )
     highlights = Highlight(lambda hit: [list(span) for span in hit.highlights], of="snippet")
     rank = fields.Float(
-        metadata={"description": "Relevance: higher is better; comparable within one search."}
+        metadata={
+            "description": "Relevance: higher is better; comparable within one search.",
+            "example": 1.25,
+        }
     )
 
 
@@ -69,6 +74,7 @@ class SuggestArgsSchema(ma.Schema):
 
 @blp.route("")
 class Search(MethodView):
+    @operation("searchContent")
     @paged(blp, SearchArgsSchema, HitSchema, 304, 503, headers=SEARCH_HEADERS)
     def get(self, args):
         """Search all content
@@ -94,6 +100,7 @@ class Search(MethodView):
 
 @blp.route("/suggest")
 class Suggest(MethodView):
+    @operation("suggestCompletions")
     @blp.arguments(SuggestArgsSchema, location="query")
     @blp.response(200, SuggestionSchema(many=True), headers=VALIDATOR_HEADERS)
     @documented(304, 503)

@@ -77,6 +77,11 @@ def test_swagger_ui_renders_every_operation_offline(chromium, live_server, app):
 def test_redoc_renders_the_operations_offline(chromium, live_server):
     text = rendered_text(chromium, f"{live_server}/api/v1/redoc")
     assert "Immunotherapy content API" in text
+    # The guide (info.description) opens the page.
+    assert "Tokens and writing" in text and "Medical disclaimer" in text
+    # ReDoc mounts a section only as it scrolls into view, and the guide fills the first screen:
+    # opened at a section, as a link to one opens it, the page renders it and those before it.
+    text = rendered_text(chromium, f"{live_server}/api/v1/redoc#/mechanisms")
     for operation in ("get /api/v1/therapies", "patch /api/v1/therapies/{slug}", "post /api/v1/mechanisms"):
         assert operation in text
     assert "Kinds of immunotherapy" in text
