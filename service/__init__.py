@@ -85,7 +85,8 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     app.wsgi_app = PathNormalizer(app.wsgi_app)
     register_caching_headers(app)
     register_security_headers(app)
-    # Reads are open to every origin; apps may read the validators and the paging headers.
+    # Reads are open to every origin; apps may read the validators, the paging headers, the request's
+    # id and why a token was refused.
     cors.init_app(
         app,
         resources={r"/*": {"origins": "*"}},
@@ -97,8 +98,17 @@ def register_extensions(app: Flask, settings: Settings) -> None:
             "Retry-After",
             "Last-Modified",
             "X-Did-You-Mean",
+            "X-Request-ID",
+            "WWW-Authenticate",
         ],
-        allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Change-Note"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "If-Match",
+            "If-None-Match",
+            "X-Change-Note",
+            "X-Request-ID",
+        ],
         send_wildcard=True,
         max_age=600,
     )

@@ -342,6 +342,19 @@ class SlugRedirect(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
 
+# What a change did to an item: its creation, an edit, a step of review, an archiving or a restore.
+REVISION_ACTIONS = (
+    "created",
+    "updated",
+    "submitted",
+    "rejected",
+    "published",
+    "reviewed",
+    "archived",
+    "restored",
+)
+
+
 class Revision(db.Model):
     """A full snapshot of an item after one change, with who made it and why."""
 

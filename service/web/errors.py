@@ -13,7 +13,9 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 from service.domain.database import is_unavailable
 from service.domain.errors import CommitOutcomeUnknown, ContentError
 from service.web.openapi import response_component
+from service.web.paging import PaginationMetadataSchema
 from service.web.request_log import REQUEST_ID_ENVIRON_KEY
+from service.web.response_schema import ResponseSchema
 
 PROBLEM_MIMETYPE = "application/problem+json"
 # How long a client should wait before retrying when the database cannot be reached.
@@ -24,8 +26,11 @@ UNAVAILABLE_ENVIRON_KEY = "service.database_unavailable"
 log = logging.getLogger(__name__)
 
 
-class ProblemSchema(ma.Schema):
+class ProblemSchema(ResponseSchema):
     """An error, as RFC 9457 describes it."""
+
+    # Only a 422 names fields.
+    SOMETIMES = ("errors",)
 
     type = ma.fields.String(
         metadata={"description": "A URI naming the kind of problem.", "example": "about:blank"}
@@ -36,10 +41,13 @@ class ProblemSchema(ma.Schema):
         metadata={"description": "What went wrong, for a person.", "example": "No therapy has the slug 'x'."}
     )
     errors = ma.fields.Dict(
+        keys=ma.fields.String(),
         metadata={
-            "description": "422 only: the messages field by field, grouped by where the field was sent.",
+            "description": "422 only: the messages field by field, grouped by where the field was sent "
+            "(`json`, `query`, `headers`).",
+            "additionalProperties": {"$ref": "#/components/schemas/FieldErrors"},
             "example": {"json": {"name": ["Missing data for required field."]}},
-        }
+        },
     )
 
 
@@ -70,9 +78,18 @@ class ProblemApi(Api):
                 )
         self.spec.components.response(
             "DEFAULT_ERROR",
-            {"description": "An error.", "content": {PROBLEM_MIMETYPE: {"schema": "Problem"}}},
+            {
+                "description": "An error.",
+                "content": {PROBLEM_MIMETYPE: {"schema": "Problem"}},
+                "headers": {"X-Request-ID": "X-Request-ID"},
+            },
             lazy=True,
         )
+
+    # flask-smorest's paging header, unused here, would claim the name PaginationMetadata for a
+    # schema whose previous and next pages are never null: the name goes to this service's own.
+    def _register_pagination_header(self) -> None:
+        self.spec.components.schema("PaginationMetadata", schema=PaginationMetadataSchema)
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         # An exception that carries its own answer (a rate limit's 429) keeps it.

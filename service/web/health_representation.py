@@ -199,6 +199,45 @@ _NAMED = {
     "required": ["@type", "name"],
 }
 
+# Examples for the spec, from a seeded therapy: each schema's is a part of the page's.
+_LINK_EXAMPLE = {
+    "@type": "MedicalCondition",
+    "@id": "/api/v1/indications/melanoma#indication",
+    "name": "Melanoma",
+    "url": "/api/v1/indications/melanoma",
+}
+_ENTITY_EXAMPLE = {
+    "@type": "MedicalTherapy",
+    "@id": "/api/v1/therapies/checkpoint-inhibitors#therapy",
+    "name": "Immune checkpoint inhibitors",
+    "url": "/api/v1/therapies/checkpoint-inhibitors",
+    "description": "Among the best-known kinds of immunotherapy. These drugs free immune cells to "
+    "attack cancer.",
+    "drug": [{"@type": "Drug", "name": "pembrolizumab"}, {"@type": "Drug", "name": "nivolumab"}],
+}
+_CITATION_EXAMPLE = {
+    "@type": "CreativeWork",
+    "@id": "/api/v1/sources/immunotherapy-use",
+    "name": "Immunotherapy against cancer: how it works, its types and its challenges",
+    "url": "/api/v1/sources/immunotherapy-use",
+    "text": ["Immune checkpoint inhibitors are among the most well-known."],
+}
+_PAGE_EXAMPLE = {
+    "@context": SCHEMA_ORG,
+    "@type": "MedicalWebPage",
+    "@id": "/api/v1/therapies/checkpoint-inhibitors",
+    "url": "/api/v1/therapies/checkpoint-inhibitors",
+    "name": "Immune checkpoint inhibitors",
+    "description": _ENTITY_EXAMPLE["description"],
+    "inLanguage": LANGUAGE,
+    "datePublished": "2026-11-23T09:30:00+00:00",
+    "dateModified": "2026-11-23T09:30:00+00:00",
+    "citation": [_CITATION_EXAMPLE],
+    "about": {"@id": _ENTITY_EXAMPLE["@id"]},
+    "mainEntity": _ENTITY_EXAMPLE,
+    "relatedLink": ["/api/v1/mechanisms/checkpoint-blockade", "/api/v1/indications/melanoma"],
+}
+
 # Component schemas, by name: the page, the item it is about, a linked item, a cited source.
 SCHEMAS: dict[str, dict[str, Any]] = {
     "SchemaOrgLink": {
@@ -206,6 +245,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "description": "A linked content item, named, with its URL.",
         "properties": _NODE_PROPERTIES,
         "required": list(_NODE_PROPERTIES),
+        "example": _LINK_EXAMPLE,
     },
     "SchemaOrgEntity": {
         "type": "object",
@@ -241,6 +281,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             ),
         },
         "required": list(_NODE_PROPERTIES),
+        "example": _ENTITY_EXAMPLE,
     },
     "SchemaOrgCitation": {
         "type": "object",
@@ -256,6 +297,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "text": _array({"type": "string"}, "The passages quoted, exactly as in the source."),
         },
         "required": ["@type", "@id", "name", "url", "text"],
+        "example": _CITATION_EXAMPLE,
     },
     "MedicalWebPage": {
         "type": "object",
@@ -296,5 +338,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "about",
             "mainEntity",
         ],
+        "example": _PAGE_EXAMPLE,
     },
 }

@@ -10,9 +10,50 @@ from service.web.paths import HEALTH_PATHS
 
 BEARER = [{"bearerAuth": []}]
 
+GUIDE = """Curated, source-cited content about immunotherapy (therapies, mechanisms, indications and
+FAQs) and the source documents it cites, as JSON under `/api/v1`. Every statement an item makes
+cites an exact passage of a source: its `sources` name the passage and the claims it backs.
+
+## Reading
+Published content needs no token. A list (`GET /api/v1/therapies`, ...) answers a JSON array: one
+page of it, `page` from 1 and `page_size` 1 to 100 (default 20). Where the page stands is in the
+`X-Pagination` header, as JSON (`total`, `total_pages`, `page`, `previous_page`, `next_page`, ...),
+and in an RFC 8288 `Link` header (`first`, `prev`, `next`, `last`). An item is read by its slug; the
+old slug of a renamed item answers 301 with its new URL.
+
+## Caching
+Every read carries a strong `ETag`: send it back in `If-None-Match` and get a `304 Not Modified`,
+with no body, while your copy is current. Anonymous reads are `Cache-Control: public, max-age=60`;
+reads with a token are `private, no-store`.
+
+## Tokens and writing
+Editors send `Authorization: Bearer <token>`. Tokens are made on the command line
+(`flask tokens create`) or by an admin (`POST /api/v1/tokens`); their roles are viewer, editor,
+reviewer and admin. Every `PATCH`, `PUT` and `DELETE` needs `If-Match` with the ETag you read: 428
+without it, 412 when someone changed the item first (read it again, then apply your change to
+it). A note in `X-Change-Note` (or `change_note` in the body) is kept with the revision. New items
+are drafts; publishing is a second person's approval (`submit`, then `approve`).
+
+## Errors
+Every error is `application/problem+json` (RFC 9457): `type`, `title`, `status` and `detail`; a 422
+adds `errors`, the messages field by field under where each field was sent (`json`, `query`,
+`headers`). A 429 and a 503 say in `Retry-After` how many seconds to wait. Every response carries
+an `X-Request-ID` (yours, when you send a plain one): quote it when you report a problem.
+
+## Generated clients
+Every operation has a stable `operationId`. The fields a representation always carries are
+`required`, and `null` only where the schema says so. Objects may gain fields, and an open enum
+(`anyOf` its known values and any string) may gain values: a client must accept both.
+
+## Medical disclaimer
+The content is general information drawn from the sources it cites, not medical advice. Apps show
+the `disclaimer` of `GET /api/v1` with it.
+"""
+
 # Top-level keys of the spec (flask-smorest's API_SPEC_OPTIONS). The server is relative: the paths
 # are absolute, so clients call the origin that served the spec, never a guessed localhost.
 SPEC_OPTIONS = {
+    "info": {"description": GUIDE},
     "servers": [{"url": "/", "description": "The origin that serves this spec."}],
 }
 
@@ -32,12 +73,10 @@ HEADERS = {
         "schema": {"type": "string"},
     },
     "X-Pagination": {
-        "description": "JSON: total, total_pages, first_page, last_page, page, previous_page, next_page.",
-        "schema": {
-            "type": "string",
-            "example": '{"total": 22, "total_pages": 2, "first_page": 1, "last_page": 2, '
-            '"page": 1, "previous_page": null, "next_page": 2}',
-        },
+        "description": "Where this page stands in the list, as JSON (PaginationMetadata): "
+        '`{"total": 22, "total_pages": 2, "first_page": 1, "last_page": 2, "page": 1, '
+        '"previous_page": null, "next_page": 2}`.',
+        "content": {"application/json": {"schema": "PaginationMetadata"}},
     },
     "X-Did-You-Mean": {
         "description": "Only when a word of `q` was not found and a correction was searched instead: "
@@ -47,6 +86,29 @@ HEADERS = {
     "Location": {"description": "The URL path of the item.", "schema": {"type": "string"}},
     "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}},
     "WWW-Authenticate": {"description": "`Bearer`: how to authenticate.", "schema": {"type": "string"}},
+    "X-Request-ID": {
+        "description": "The request's id, as the service's log names it: the one the request sent, "
+        "when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, else a new one. Quote it when you report a problem.",
+        "schema": {"type": "string", "example": "207d5dab0600e9d12acbfd895ca9e0a4"},
+    },
+}
+
+# A 422's messages, field by field: a list of messages, or for a field holding others (an object,
+# or a list by the index of its entry) the same again.
+FIELD_ERRORS = {
+    "type": "object",
+    "description": "Messages by field name: a list of messages, or for a field that holds others (an "
+    "object, or a list by the index of each entry) the same again.",
+    "additionalProperties": {
+        "anyOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"$ref": "#/components/schemas/FieldErrors"},
+        ]
+    },
+    "example": {
+        "name": ["Missing data for required field."],
+        "sources": {"0": {"quote": ["Shorter than minimum length 20."]}},
+    },
 }
 
 PARAMETERS = {
@@ -114,9 +176,10 @@ def register_components(api: Api) -> None:
         spec.components.header(name, header)
     for name, parameter in PARAMETERS.items():
         spec.components.parameter(name, parameter["in"], parameter)
+    spec.components.schema("FieldErrors", FIELD_ERRORS)
     for name, schema in health_representation.SCHEMAS.items():
         spec.components.schema(name, schema)
-    for plugin in (ResponsesOfEveryOperation(), ConditionalRequestHeaders()):
+    for plugin in (ResponsesOfEveryOperation(), ConditionalRequestHeaders(), RequestIdOnEveryResponse()):
         plugin.init_spec(spec)
         spec.plugins.append(plugin)
 
@@ -149,13 +212,23 @@ class ConditionalRequestHeaders(BasePlugin):
                     operation.setdefault("parameters", []).append(parameter)
 
 
+class RequestIdOnEveryResponse(BasePlugin):
+    """Every response carries X-Request-ID (the outermost WSGI layer adds it): the responses of an
+    operation say so here, the shared ones in response_component."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs) -> None:
+        for operation in (operations or {}).values():
+            for response in operation.get("responses", {}).values():
+                if isinstance(response, dict):
+                    response.setdefault("headers", {})["X-Request-ID"] = "X-Request-ID"
+
+
 def response_component(status: HTTPStatus, problem_schema, problem_type: str) -> dict:
     """The shared response of a status: problem+json for errors, headers only for 301 and 304."""
     response: dict = {"description": _DESCRIPTIONS.get(status, status.phrase)}
     if status >= 400:
         response["content"] = {problem_type: {"schema": problem_schema}}
-    if status in _RESPONSE_HEADERS:
-        response["headers"] = dict(_RESPONSE_HEADERS[status])
+    response["headers"] = _RESPONSE_HEADERS.get(status, {}) | {"X-Request-ID": "X-Request-ID"}
     return response
 
 

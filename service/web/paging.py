@@ -15,6 +15,7 @@ from marshmallow import fields, validate
 
 from service.domain.queries import Page
 from service.web.openapi import LIST_HEADERS, documented
+from service.web.response_schema import ResponseSchema
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -43,20 +44,43 @@ class PageArgsSchema(ma.Schema):
     )
 
 
+class PaginationMetadataSchema(ResponseSchema):
+    """Where a page stands in its list: the X-Pagination header, as JSON."""
+
+    total = fields.Integer(metadata={"description": "How many items the list holds.", "example": 22})
+    total_pages = fields.Integer(
+        metadata={"description": "How many pages; 0 for an empty list.", "example": 2}
+    )
+    first_page = fields.Integer(metadata={"description": "Always 1.", "example": 1})
+    last_page = fields.Integer(metadata={"description": "The last page; 1 for an empty list.", "example": 2})
+    page = fields.Integer(metadata={"description": "This page.", "example": 1})
+    previous_page = fields.Integer(
+        allow_none=True, metadata={"description": "The page before; null on the first.", "example": None}
+    )
+    next_page = fields.Integer(
+        allow_none=True, metadata={"description": "The page after; null on the last.", "example": 2}
+    )
+
+
+_PAGINATION = PaginationMetadataSchema()
+
+
 def pagination_headers(page: Page) -> dict[str, str]:
     """X-Pagination (JSON) and an RFC 8288 Link header with first, prev, next and last."""
     last_page = max(page.total_pages, 1)
     previous_page = page.page - 1 if page.page > 1 else None
     next_page = page.page + 1 if page.page < page.total_pages else None
-    pagination = {
-        "total": page.total,
-        "total_pages": page.total_pages,
-        "first_page": 1,
-        "last_page": last_page,
-        "page": page.page,
-        "previous_page": previous_page,
-        "next_page": next_page,
-    }
+    pagination = _PAGINATION.dump(
+        {
+            "total": page.total,
+            "total_pages": page.total_pages,
+            "first_page": 1,
+            "last_page": last_page,
+            "page": page.page,
+            "previous_page": previous_page,
+            "next_page": next_page,
+        }
+    )
     links = {"first": 1, "prev": previous_page, "next": next_page, "last": last_page}
     link_header = ", ".join(
         f'<{_page_url(number, page.page_size)}>; rel="{rel}"'

@@ -7,10 +7,11 @@ from flask import current_app
 from marshmallow import fields, validate
 
 from service.domain.content import KINDS, SEARCHABLE_KINDS, ContentKind, numbered_citations
-from service.domain.models import AREAS, IMMUNOTHERAPY_STATUSES, STATUSES
+from service.domain.models import AREAS, CONTENT_TYPES, IMMUNOTHERAPY_STATUSES, REVISION_ACTIONS, STATUSES
 from service.domain.review import next_review_due
 from service.web.paging import PageArgsSchema
 from service.web.paths import collection_href, content_href
+from service.web.response_schema import OpenEnum, ResponseSchema, UrlPath
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 CITATION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,40}$"
@@ -49,13 +50,15 @@ def slug_field(**kwargs) -> fields.String:
 
 # --- Reading -------------------------------------------------------------------------------------
 
+EXAMPLE_TIME = "2026-11-23T09:30:00+00:00"
 
-class LinkSchema(ma.Schema):
+
+class LinkSchema(ResponseSchema):
     """A linked item, named so that no second request is needed to show it."""
 
     slug = fields.String(metadata=_doc("The linked item's slug.", "checkpoint-blockade"))
-    name = fields.Function(lambda item: item.title, metadata=_doc("The linked item's name."))
-    href = fields.Function(content_href, metadata=_doc("Its URL path."))
+    name = fields.String(attribute="title", metadata=_doc("The linked item's name.", "Checkpoint blockade"))
+    href = UrlPath(content_href, "Its URL path.", "/api/v1/mechanisms/checkpoint-blockade")
 
 
 SUPPORTS_DESCRIPTION = (
@@ -65,71 +68,88 @@ SUPPORTS_DESCRIPTION = (
 )
 
 
-class CitationSchema(ma.Schema):
+class CitationSchema(ResponseSchema):
     """A passage of a source document that the item rests on, and the claims it backs."""
 
     id = fields.String(
         attribute="key",
         metadata=_doc("The citation's id within its item; footnote markers [^id] name it.", "c1"),
     )
-    source = fields.Function(
-        lambda citation: citation.source.slug,
-        metadata=_doc("The source's slug.", "immunotherapy-use") | {"type": "string"},
-    )
-    href = fields.Function(
+    source = fields.String(attribute="source.slug", metadata=_doc("The source's slug.", "immunotherapy-use"))
+    href = UrlPath(
         lambda citation: f"{collection_href('sources')}/{citation.source.slug}",
-        metadata=_doc("The source's URL path.", "/api/v1/sources/immunotherapy-use") | {"type": "string"},
+        "The source's URL path.",
+        "/api/v1/sources/immunotherapy-use",
     )
-    quote = fields.String(metadata=_doc("An exact passage of the source's cleaned text."))
-    supports = fields.List(fields.String(), metadata=_doc(SUPPORTS_DESCRIPTION, ["summary"]))
+    quote = fields.String(
+        metadata=_doc(
+            "An exact passage of the source's cleaned text.",
+            "Immune checkpoint inhibitors are among the most well-known.",
+        )
+    )
+    supports = fields.List(fields.String(), metadata=_doc(SUPPORTS_DESCRIPTION, ["summary", "body"]))
 
 
-class UnsupportedClaimSchema(ma.Schema):
+class UnsupportedClaimSchema(ResponseSchema):
     """A claim of an unpublished version that its citations do not back yet."""
 
     claim = fields.String(metadata=_doc("The claim, named as `supports` names it.", "side_effects:fatigue"))
-    problem = fields.String(metadata=_doc("What it lacks."))
+    problem = fields.String(metadata=_doc("What it lacks.", "No citation supports `side_effects:fatigue`."))
 
 
-class MarkdownSchema(ma.Schema):
+class MarkdownSchema(ResponseSchema):
     """Text written as Markdown and served with its sanitized HTML."""
 
-    markdown = fields.String(metadata=_doc("The text as the editor wrote it (Markdown)."))
-    html = fields.String(metadata=_doc("The Markdown rendered to sanitized HTML."))
+    markdown = fields.String(
+        metadata=_doc(
+            "The text as the editor wrote it (Markdown).",
+            "Checkpoint inhibitors free immune cells to attack cancer.[^c1]",
+        )
+    )
+    html = fields.String(
+        metadata=_doc(
+            "The Markdown rendered to sanitized HTML.",
+            '<p>Checkpoint inhibitors free immune cells to attack cancer.<sup class="footnote-ref">'
+            '<a href="#fn-therapy-checkpoint-inhibitors-1">1</a></sup></p>',
+        )
+    )
 
 
 def _date_or_null(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-class ReviewSchema(ma.Schema):
+class ReviewSchema(ResponseSchema):
     """When the public version was last reviewed, by whom, and when it is due again."""
 
     last_reviewed_on = fields.Function(
         lambda item: _date_or_null(item.reviewed_at and item.reviewed_at.date()),
-        metadata=_doc("The day of the last review (an approval or a re-confirmation); null if none.")
+        metadata=_doc(
+            "The day of the last review (an approval or a re-confirmation); null if none.", "2026-11-23"
+        )
         | {"type": ["string", "null"], "format": "date"},
     )
     reviewed_by = fields.String(
-        allow_none=True, metadata=_doc("The person who reviewed it, or `seed`.", "ann")
+        allow_none=True, metadata=_doc("The person who reviewed it, or `seed`; null if no one has.", "ann")
     )
     next_review_due = fields.Function(
         lambda item: _date_or_null(
             next_review_due(item.reviewed_at, current_app.config["SETTINGS"].review_interval_months)
         ),
-        metadata=_doc("The day it is due to be reviewed again; null if it never was.")
+        metadata=_doc("The day it is due to be reviewed again; null if it never was.", "2027-11-23")
         | {"type": ["string", "null"], "format": "date"},
     )
 
 
-class ContentItemSchema(ma.Schema):
+STATUS_DESCRIPTION = (
+    "draft, in_review, published or archived; with `?preview=true`, the latest version's. An open "
+    "list: clients must tolerate new values."
+)
+
+
+class ContentItemSchema(ResponseSchema):
     slug = fields.String(metadata=_doc("The item's id in URLs.", "checkpoint-inhibitors"))
-    status = fields.String(
-        metadata=_doc(
-            "draft, in_review, published or archived; with `?preview=true`, the latest version's.",
-            "published",
-        )
-    )
+    status = OpenEnum(STATUSES, metadata=_doc(STATUS_DESCRIPTION, "published"))
     version = fields.Integer(metadata=_doc("1 at creation, +1 on every change.", 1))
     published_version = fields.Function(
         lambda item: getattr(item, "public_version", item.version if item.status == "published" else None),
@@ -137,12 +157,13 @@ class ContentItemSchema(ma.Schema):
         | {"type": ["integer", "null"]},
     )
     review = fields.Nested(ReviewSchema, attribute="review_record", metadata=_doc("Its review dates."))
-    created_at = fields.DateTime(metadata=_doc("When the item was created (ISO 8601, UTC)."))
-    updated_at = fields.DateTime(metadata=_doc("When the item last changed (ISO 8601, UTC)."))
+    created_at = fields.DateTime(metadata=_doc("When the item was created (ISO 8601, UTC).", EXAMPLE_TIME))
+    updated_at = fields.DateTime(metadata=_doc("When the item last changed (ISO 8601, UTC).", EXAMPLE_TIME))
     published_at = fields.DateTime(
-        allow_none=True, metadata=_doc("When the item was first published; null for a draft never published.")
+        allow_none=True,
+        metadata=_doc("When the item was first published; null for a draft never published.", EXAMPLE_TIME),
     )
-    href = fields.Function(content_href, metadata=_doc("The item's URL path."))
+    href = UrlPath(content_href, "The item's URL path.", "/api/v1/therapies/checkpoint-inhibitors")
     sources = fields.List(
         fields.Nested(CitationSchema),
         attribute="citations",
@@ -152,7 +173,8 @@ class ContentItemSchema(ma.Schema):
         fields.Nested(UnsupportedClaimSchema),
         metadata=_doc(
             "What the item's citations did not back at its last change; publishing needs it empty, "
-            "so it is always empty on a published item."
+            "so it is always empty on a published item.",
+            [],
         ),
     )
 
@@ -165,10 +187,19 @@ def _alternate_names() -> fields.List:
     return fields.List(fields.String(), metadata=_doc("Other names it goes by.", ["checkpoint inhibitors"]))
 
 
+SUMMARY_EXAMPLE = (
+    "Among the best-known kinds of immunotherapy. These drugs free immune cells to attack cancer."
+)
+
+
+def _summary() -> fields.String:
+    return fields.String(metadata=_doc("A plain-text summary.", SUMMARY_EXAMPLE))
+
+
 class TherapySchema(ContentItemSchema):
     name = fields.String(metadata=_doc("The kind of immunotherapy.", "Checkpoint inhibitors"))
     alternate_names = _alternate_names()
-    summary = fields.String(metadata=_doc("A plain-text summary."))
+    summary = _summary()
     body = fields.Nested(MarkdownSchema, metadata=_doc("The full description."))
     examples = fields.List(fields.String(), metadata=_doc("Named drugs or products.", ["pembrolizumab"]))
     side_effects = fields.List(
@@ -176,7 +207,8 @@ class TherapySchema(ContentItemSchema):
         allow_none=True,
         metadata=_doc(
             "Side effects the sources name for this kind of therapy; null where they say nothing of "
-            "it (unknown), [] only where they say there are none."
+            "it (unknown), [] only where they say there are none.",
+            ["fatigue", "rash"],
         ),
     )
     mechanisms = _linked("How the therapy acts.")
@@ -187,7 +219,7 @@ class TherapySchema(ContentItemSchema):
 class MechanismSchema(ContentItemSchema):
     name = fields.String(metadata=_doc("The mechanism.", "Immune checkpoint blockade"))
     alternate_names = _alternate_names()
-    summary = fields.String(metadata=_doc("A plain-text summary."))
+    summary = _summary()
     body = fields.Nested(MarkdownSchema, metadata=_doc("The full description."))
     targets = fields.List(fields.String(), metadata=_doc("Molecular targets.", ["PD-1", "CTLA-4"]))
     therapies = _linked("Therapies that act this way.")
@@ -196,9 +228,12 @@ class MechanismSchema(ContentItemSchema):
 class IndicationSchema(ContentItemSchema):
     name = fields.String(metadata=_doc("The disease or condition.", "Melanoma"))
     alternate_names = _alternate_names()
-    summary = fields.String(metadata=_doc("A plain-text summary."))
-    area = fields.String(metadata=_doc(f"One of {', '.join(AREAS)}.", "cancer"))
-    immunotherapy_status = fields.String(metadata=_doc(IMMUNOTHERAPY_STATUS_DESCRIPTION, "approved"))
+    summary = _summary()
+    # A closed list: a new area would be a new version of the API.
+    area = fields.String(metadata=_doc(f"One of {', '.join(AREAS)}.", "cancer") | {"enum": list(AREAS)})
+    immunotherapy_status = OpenEnum(
+        IMMUNOTHERAPY_STATUSES, metadata=_doc(IMMUNOTHERAPY_STATUS_DESCRIPTION, "approved")
+    )
     therapies = _linked("Therapies used or studied for it.")
     related_indications = _linked("Related diseases or conditions (a link both ways).")
     faqs = _linked("FAQs about it.")
@@ -221,45 +256,76 @@ class SourceSchema(ContentItemSchema):
 
     title = fields.String(
         metadata=_doc(
-            "The document's own title, or where it has none that is not noise, a plain description of it."
+            "The document's own title, or where it has none that is not noise, a plain description of it.",
+            "How immunotherapy works, and the main types of immunotherapy",
         )
     )
-    text = fields.String(metadata=_doc("The text that every quote is checked against; it never changes."))
-    url = fields.String(allow_none=True, metadata=_doc("Where the document was published; null if unknown."))
-    publisher = fields.String(allow_none=True, metadata=_doc("Who published it; null if unknown."))
-    author = fields.String(allow_none=True, metadata=_doc("Who wrote it; null if unknown."))
-    published_on = fields.Date(allow_none=True, metadata=_doc("When it was published; null if unknown."))
-    retrieved_on = fields.Date(allow_none=True, metadata=_doc("When it was retrieved; null if unknown."))
+    text = fields.String(
+        metadata=_doc(
+            "The text that every quote is checked against; it never changes.",
+            "Immunotherapy has emerged as a groundbreaking approach in the fight against cancer.",
+        )
+    )
+    url = fields.String(
+        allow_none=True,
+        metadata=_doc("Where the document was published; null if unknown.", "https://example.org/paper"),
+    )
+    publisher = fields.String(
+        allow_none=True, metadata=_doc("Who published it; null if unknown.", "Example Press")
+    )
+    author = fields.String(allow_none=True, metadata=_doc("Who wrote it; null if unknown.", "A. Author"))
+    published_on = fields.Date(
+        allow_none=True, metadata=_doc("When it was published; null if unknown.", "2024-05-01")
+    )
+    retrieved_on = fields.Date(
+        allow_none=True, metadata=_doc("When it was retrieved; null if unknown.", "2026-11-01")
+    )
     checksum = fields.String(
         metadata=_doc(
             "sha256, in hex, of the text as it was sent (UTF-8); of the original file, for the "
-            "documents the service was seeded with."
+            "documents the service was seeded with.",
+            "3a169a1ee628d0d3288d58e261dfefd3a707f76d5a7b8156cdd2c465ffff3715",
         )
     )
-    cited_by = fields.Integer(metadata=_doc("How many citations of published items quote this source."))
+    cited_by = fields.Integer(metadata=_doc("How many citations of published items quote this source.", 27))
 
 
-class RevisionSchema(ma.Schema):
+REVISION_ACTION_DESCRIPTION = (
+    f"What the change did: {', '.join(REVISION_ACTIONS)}. An open list: clients must tolerate new values."
+)
+
+
+class RevisionSchema(ResponseSchema):
     """One change of an item."""
 
     version = fields.Integer(metadata=_doc("The item's version after the change.", 2))
-    action = fields.String(metadata=_doc("created, updated, published, archived or restored.", "updated"))
-    status = fields.String(metadata=_doc("The item's status after the change.", "published"))
-    slug = fields.String(metadata=_doc("The item's slug after the change."))
+    action = OpenEnum(REVISION_ACTIONS, metadata=_doc(REVISION_ACTION_DESCRIPTION, "updated"))
+    status = OpenEnum(STATUSES, metadata=_doc("The item's status after the change.", "published"))
+    slug = fields.String(metadata=_doc("The item's slug after the change.", "checkpoint-inhibitors"))
     author = fields.String(
         metadata=_doc("The name of the token that made the change, or `seed`.", "editor-ann")
     )
     note = fields.String(
-        allow_none=True, metadata=_doc("Why the change was made (X-Change-Note or change_note).")
+        allow_none=True,
+        metadata=_doc(
+            "Why the change was made (X-Change-Note or change_note); null if not said.", "Fixed a typo."
+        ),
     )
-    time = fields.DateTime(attribute="created_at", metadata=_doc("When the change was made (ISO 8601, UTC)."))
+    time = fields.DateTime(
+        attribute="created_at", metadata=_doc("When the change was made (ISO 8601, UTC).", EXAMPLE_TIME)
+    )
 
 
 class RevisionDetailSchema(RevisionSchema):
+    # The shape of the kind's create body, with values of any JSON type: typed as a JSON object.
     snapshot = fields.Dict(
+        keys=fields.String(),
         metadata=_doc(
-            "The item as it was after the change, in the shape an editor writes it (links by slug)."
+            "The item as it was after the change, in the shape an editor writes it (links by slug): "
+            "the fields of its kind's create body.",
+            {"slug": "checkpoint-inhibitors", "name": "Checkpoint inhibitors", "status": "published"},
         )
+        | {"additionalProperties": True},
     )
 
 
@@ -277,12 +343,16 @@ class CitationInSchema(ma.Schema):
     quote = fields.String(
         required=True,
         validate=validate.Length(min=20, max=5000),
-        metadata=_doc("An exact passage (20 characters or more) of that source's cleaned text."),
+        metadata=_doc(
+            "An exact passage (20 characters or more) of that source's cleaned text.",
+            "Immune checkpoint inhibitors are among the most well-known.",
+        ),
     )
     href = fields.String(
         validate=validate.Length(max=300),
         metadata=_doc(
-            "Ignored: it is made from `source`. Taken so that a citation read can be sent back as it is."
+            "Ignored: it is made from `source`. Taken so that a citation read can be sent back as it is.",
+            "/api/v1/sources/immunotherapy-use",
         ),
     )
     supports = fields.List(
@@ -324,53 +394,72 @@ def _links(description: str, example=None) -> fields.List:
     )
 
 
-def _text(description: str, *, required: bool = False, max_length: int = MAX_TEXT) -> fields.String:
+def _text(
+    description: str, example: str, *, required: bool = False, max_length: int = MAX_TEXT
+) -> fields.String:
     return fields.String(
-        required=required, validate=validate.Length(min=1, max=max_length), metadata=_doc(description)
+        required=required,
+        validate=validate.Length(min=1, max=max_length),
+        metadata=_doc(description, example),
     )
+
+
+CHANGE_NOTE_EXAMPLE = "Cited the FDA label."
 
 
 class ContentWriteSchema(ma.Schema):
     slug = slug_field(
-        metadata=_doc("Made from the name when left out; changing it keeps the old one as a redirect.")
+        metadata=_doc(
+            "Made from the name when left out; changing it keeps the old one as a redirect.",
+            "checkpoint-inhibitors",
+        )
     )
     status = fields.String(
         validate=validate.OneOf(("draft", "published", "archived")),
         metadata=_doc(
             "draft (the default on creation) or archived (withdrawn at once). Publishing is a "
-            "reviewer's approval (POST {item}/approve): `published` here is refused (403)."
+            "reviewer's approval (POST {item}/approve): `published` here is refused (403).",
+            "draft",
         ),
     )
     sources = CitationList(metadata=_doc("Citations; replaces the list."))
     change_note = fields.String(
         load_only=True,
         validate=validate.Length(max=MAX_CHANGE_NOTE),
-        metadata=_doc("Why the change was made; kept with the revision (or send X-Change-Note)."),
+        metadata=_doc(
+            "Why the change was made; kept with the revision (or send X-Change-Note).", CHANGE_NOTE_EXAMPLE
+        ),
     )
 
 
-def _name(description: str) -> fields.String:
-    return _text(description, required=True, max_length=200)
+def _name(description: str, example: str) -> fields.String:
+    return _text(description, example, required=True, max_length=200)
+
+
+SUMMARY_IN_EXAMPLE = "Drugs that free immune cells to attack cancer."
 
 
 class SummarizedWriteSchema(ContentWriteSchema):
     """What therapies, mechanisms and indications share: a name (each kind describes its own) and
     a summary, both required."""
 
-    name = _name("The item's name.")
+    name = _name("The item's name.", "Checkpoint inhibitors")
     alternate_names = _strings("Other names it goes by; replaces the list.", ["checkpoint inhibitors"])
-    summary = _text("A plain-text summary.", required=True, max_length=2000)
+    summary = _text("A plain-text summary.", SUMMARY_IN_EXAMPLE, required=True, max_length=2000)
 
 
 BODY_DESCRIPTION = "The full description, in Markdown."
+BODY_EXAMPLE = "Checkpoint inhibitors free immune cells to attack cancer.[^c1]"
 
 
 class TherapyCreateSchema(SummarizedWriteSchema):
-    name = _name("The kind of immunotherapy.")
-    body = _text(BODY_DESCRIPTION)
+    name = _name("The kind of immunotherapy.", "Checkpoint inhibitors")
+    body = _text(BODY_DESCRIPTION, BODY_EXAMPLE)
     examples = _strings("Named drugs or products; replaces the list.", ["pembrolizumab"])
     side_effects = _strings(
-        "Side effects; replaces the list. null: the sources say nothing of them; []: none.", allow_none=True
+        "Side effects; replaces the list. null: the sources say nothing of them; []: none.",
+        ["fatigue", "rash"],
+        allow_none=True,
     )
     mechanisms = _links("Mechanism slugs; replaces the list.", ["checkpoint-blockade"])
     indications = _links("Indication slugs; replaces the list.", ["melanoma"])
@@ -378,19 +467,21 @@ class TherapyCreateSchema(SummarizedWriteSchema):
 
 
 class MechanismCreateSchema(SummarizedWriteSchema):
-    name = _name("The mechanism.")
-    body = _text(BODY_DESCRIPTION)
+    name = _name("The mechanism.", "Checkpoint blockade")
+    body = _text(BODY_DESCRIPTION, "Checkpoint blockade releases a brake on T cells.[^c1]")
     targets = _strings("Molecular targets; replaces the list.", ["PD-1"])
     therapies = _links("Therapy slugs; replaces the list.", ["checkpoint-inhibitors"])
 
 
 class IndicationCreateSchema(SummarizedWriteSchema):
-    name = _name("The disease or condition.")
-    area = fields.String(required=True, validate=validate.OneOf(AREAS), metadata=_doc("The medical area."))
+    name = _name("The disease or condition.", "Melanoma")
+    area = fields.String(
+        required=True, validate=validate.OneOf(AREAS), metadata=_doc("The medical area.", "cancer")
+    )
     immunotherapy_status = fields.String(
         required=True,
         validate=validate.OneOf(IMMUNOTHERAPY_STATUSES),
-        metadata=_doc(IMMUNOTHERAPY_STATUS_DESCRIPTION),
+        metadata=_doc(IMMUNOTHERAPY_STATUS_DESCRIPTION, "approved"),
     )
     therapies = _links("Therapy slugs; replaces the list.", ["checkpoint-inhibitors"])
     related_indications = _links(
@@ -401,26 +492,34 @@ class IndicationCreateSchema(SummarizedWriteSchema):
 
 
 class FaqCreateSchema(ContentWriteSchema):
-    question = _text("The question.", required=True, max_length=500)
-    answer = _text("The answer, in Markdown.", required=True)
+    question = _text("The question.", "What is immunotherapy?", required=True, max_length=500)
+    answer = _text(
+        "The answer, in Markdown.",
+        "A treatment that helps the immune system fight disease.[^c1]",
+        required=True,
+    )
     topics = _strings("Topics; replaces the list.", ["basics"])
     therapies = _links("Therapy slugs; replaces the list.", ["checkpoint-inhibitors"])
     indications = _links("Indication slugs; replaces the list.", ["melanoma"])
     position = fields.Integer(
         strict=True,
         validate=validate.Range(min=0, max=1_000_000),
-        metadata=_doc("The place in the default order."),
+        metadata=_doc("The place in the default order.", 1),
     )
 
 
-def _unknown_or(description: str, *, max_length: int = 300) -> fields.String:
+def _unknown_or(description: str, example: str, *, max_length: int = 300) -> fields.String:
     return fields.String(
-        allow_none=True, validate=validate.Length(min=1, max=max_length), metadata=_doc(description)
+        allow_none=True,
+        validate=validate.Length(min=1, max=max_length),
+        metadata=_doc(description, example),
     )
 
 
-def _date(description: str) -> fields.Date:
-    return fields.Date(allow_none=True, metadata=_doc(f"{description} (YYYY-MM-DD); null if unknown."))
+def _date(description: str, example: str) -> fields.Date:
+    return fields.Date(
+        allow_none=True, metadata=_doc(f"{description} (YYYY-MM-DD); null if unknown.", example)
+    )
 
 
 class SourceCreateSchema(ContentWriteSchema):
@@ -428,11 +527,20 @@ class SourceCreateSchema(ContentWriteSchema):
         exclude = ("sources",)
 
     slug = slug_field(
-        metadata=_doc("Made from the title when left out; changing it keeps the old one as a redirect.")
+        metadata=_doc(
+            "Made from the title when left out; changing it keeps the old one as a redirect.",
+            "immunotherapy-use",
+        )
     )
-    title = _text("The document's title, or a plain description of it.", required=True, max_length=300)
+    title = _text(
+        "The document's title, or a plain description of it.",
+        "Immunotherapy against cancer: how it works, its types and its challenges",
+        required=True,
+        max_length=300,
+    )
     text = _text(
         "The text that quotes are checked against, stored as sent; it never changes afterwards.",
+        "Immune checkpoint inhibitors are among the most well-known.",
         required=True,
         max_length=MAX_SOURCE_TEXT,
     )
@@ -442,10 +550,10 @@ class SourceCreateSchema(ContentWriteSchema):
         validate=validate.Length(max=2000),
         metadata=_doc("Where the document was published; null if unknown.", "https://example.org/paper"),
     )
-    publisher = _unknown_or("Who published it; null if unknown.")
-    author = _unknown_or("Who wrote it; null if unknown.")
-    published_on = _date("When it was published")
-    retrieved_on = _date("When it was retrieved")
+    publisher = _unknown_or("Who published it; null if unknown.", "Example Press")
+    author = _unknown_or("Who wrote it; null if unknown.", "A. Author")
+    published_on = _date("When it was published", "2024-05-01")
+    retrieved_on = _date("When it was retrieved", "2026-11-01")
 
 
 class UpdateSchema(ma.Schema):
@@ -494,35 +602,45 @@ READ_SCHEMAS = {
 assert set(CREATE_SCHEMAS) == set(READ_SCHEMAS) == set(KINDS)
 
 
-class ItemReferenceSchema(ma.Schema):
+CONTENT_TYPE_DESCRIPTION = (
+    f"The content type: {', '.join(CONTENT_TYPES)}. An open list: clients must tolerate new values."
+)
+
+
+def content_type_field(**kwargs) -> OpenEnum:
+    return OpenEnum(CONTENT_TYPES, metadata=_doc(CONTENT_TYPE_DESCRIPTION, "therapy"), **kwargs)
+
+
+class ItemReferenceSchema(ResponseSchema):
     """The item an entry is about (its `item`): its type, slug, name and URL path."""
 
-    type = fields.Function(
-        lambda entry: entry.item.type, metadata=_doc("The content type.", "therapy") | {"type": "string"}
+    type = content_type_field(attribute="item.type")
+    slug = fields.String(attribute="item.slug", metadata=_doc("The item's slug.", "checkpoint-inhibitors"))
+    name = fields.String(
+        attribute="item.title",
+        metadata=_doc("Its name, or a FAQ's question.", "Immune checkpoint inhibitors"),
     )
-    slug = fields.Function(
-        lambda entry: entry.item.slug, metadata=_doc("The item's slug.") | {"type": "string"}
+    href = UrlPath(
+        lambda entry: content_href(entry.item), "Its URL path.", "/api/v1/therapies/checkpoint-inhibitors"
     )
-    name = fields.Function(
-        lambda entry: entry.item.title, metadata=_doc("Its name, or a FAQ's question.") | {"type": "string"}
-    )
-    href = fields.Function(
-        lambda entry: content_href(entry.item), metadata=_doc("Its URL path.") | {"type": "string"}
-    )
+
+
+DUE_REASONS = ("in_review", "review_overdue")
 
 
 class DueSchema(ItemReferenceSchema):
     """An item that waits for a reviewer, and why."""
 
-    reason = fields.String(
+    reason = OpenEnum(
+        DUE_REASONS,
         metadata=_doc(
             "`in_review`: a change waits for approval; `review_overdue`: the published version is due "
-            "to be reviewed again.",
+            "to be reviewed again. An open list: clients must tolerate new values.",
             "in_review",
-        )
+        ),
     )
     since = fields.DateTime(
-        metadata=_doc("Since when it waits: when it was submitted, or the day it fell due.")
+        metadata=_doc("Since when it waits: when it was submitted, or the day it fell due.", EXAMPLE_TIME)
     )
 
 
@@ -536,6 +654,20 @@ class PreviewArgsSchema(ma.Schema):
             "that If-Match takes. Default false: the published version.",
             True,
         )
+    )
+
+
+class ChangeNoteHeaderSchema(ma.Schema):
+    """The note a write keeps with its revision, sent as a header."""
+
+    note = fields.String(
+        data_key="X-Change-Note",
+        validate=validate.Length(max=MAX_CHANGE_NOTE),
+        metadata=_doc(
+            "Why the change was made, kept with the revision (a body's `change_note` wins over it). "
+            "Rejecting a change needs one.",
+            CHANGE_NOTE_EXAMPLE,
+        ),
     )
 
 

@@ -6,11 +6,14 @@ from marshmallow import fields, validate
 
 from service.domain import queries
 from service.domain.content import KINDS
+from service.domain.models import REVISION_ACTIONS, STATUSES
 from service.web.blueprint import Blueprint
 from service.web.conditional import current_generation, list_etag, not_modified
 from service.web.openapi import VALIDATOR_HEADERS, documented, operation
 from service.web.paging import QueryInteger
 from service.web.paths import API_PREFIX, item_href
+from service.web.response_schema import OpenEnum, ResponseSchema
+from service.web.schemas import EXAMPLE_TIME, REVISION_ACTION_DESCRIPTION, content_type_field
 
 blp = Blueprint(
     "changes",
@@ -36,37 +39,49 @@ class ChangesArgsSchema(ma.Schema):
     )
 
 
-class ChangeSchema(ma.Schema):
-    type = fields.String(
-        metadata={
-            "description": "The content type: therapy, mechanism, indication, faq or source. An open "
-            "list: clients must tolerate new values (and may skip changes of a type they do not mirror).",
-            "example": "therapy",
-        }
-    )
+class ChangeSchema(ResponseSchema):
+    type = content_type_field()
     slug = fields.String(
         metadata={
             "description": "The item's slug after this change; for an item withdrawn from "
-            "the public, the slug it was last published under."
+            "the public, the slug it was last published under.",
+            "example": "checkpoint-inhibitors",
         }
     )
-    version = fields.Integer(metadata={"description": "The item's version after this change."})
-    action = fields.String(
-        metadata={"description": "created, updated, published, archived or restored.", "example": "updated"}
+    version = fields.Integer(metadata={"description": "The item's version after this change.", "example": 2})
+    action = OpenEnum(
+        REVISION_ACTIONS,
+        metadata={
+            "description": f"{REVISION_ACTION_DESCRIPTION} A mirror may skip actions it does not know.",
+            "example": "updated",
+        },
     )
-    status = fields.String(
-        metadata={"description": "The item's status after the change: a mirror keeps only published items."}
+    status = OpenEnum(
+        STATUSES,
+        metadata={
+            "description": "The item's status after the change: a mirror keeps only published items.",
+            "example": "published",
+        },
     )
-    time = fields.DateTime(metadata={"description": "When the change was made (ISO 8601, UTC)."})
-    href = fields.String(metadata={"description": "The URL path of that slug."})
+    time = fields.DateTime(
+        metadata={"description": "When the change was made (ISO 8601, UTC).", "example": EXAMPLE_TIME}
+    )
+    href = fields.String(
+        metadata={
+            "description": "The URL path of that slug.",
+            "example": "/api/v1/therapies/checkpoint-inhibitors",
+        }
+    )
 
 
-class ChangesSchema(ma.Schema):
+class ChangesSchema(ResponseSchema):
     changes = fields.List(fields.Nested(ChangeSchema), metadata={"description": "Oldest first."})
     next_cursor = fields.Integer(
-        metadata={"description": "Ask with `since` set to this for what comes next."}
+        metadata={"description": "Ask with `since` set to this for what comes next.", "example": 42}
     )
-    has_more = fields.Boolean(metadata={"description": "More changes wait: ask again at once."})
+    has_more = fields.Boolean(
+        metadata={"description": "More changes wait: ask again at once.", "example": False}
+    )
 
 
 @blp.route("")

@@ -50,10 +50,10 @@ from service.web.paging import PageArgsSchema, paged, pagination_headers
 from service.web.paths import collection_href, item_href
 from service.web.schemas import (
     CREATE_SCHEMAS,
-    MAX_CHANGE_NOTE,
     QUERY_SCHEMAS,
     READ_SCHEMAS,
     UPDATE_SCHEMAS,
+    ChangeNoteHeaderSchema,
     PreviewArgsSchema,
     RevisionDetailSchema,
     RevisionSchema,
@@ -78,10 +78,23 @@ def list_statuses(requested: str | None) -> Sequence[str]:
 
 
 def change_note(data: dict) -> str | None:
-    note = data.pop("change_note", None) or request.headers.get("X-Change-Note")
-    if note is not None and len(note) > MAX_CHANGE_NOTE:
-        abort(422, errors={"headers": {"X-Change-Note": [f"Longer than {MAX_CHANGE_NOTE} characters."]}})
-    return note
+    """The note of a write: the body's `change_note`, else the X-Change-Note header (both checked
+    before the view runs: see takes_change_note)."""
+    return data.pop("change_note", None) or request.headers.get("X-Change-Note")
+
+
+def takes_change_note(blp: Blueprint):
+    """Route decorator of a write that keeps a note with its revision: X-Change-Note is checked
+    (too long: a 422 naming it) and documented as a parameter; change_note() reads it."""
+
+    def decorate(view):
+        @wraps(view)
+        def checked(*args, note=None, **kwargs):
+            return view(*args, **kwargs)
+
+        return blp.arguments(ChangeNoteHeaderSchema, location="headers", as_kwargs=True)(checked)
+
+    return decorate
 
 
 def writer() -> Writer:
@@ -170,6 +183,7 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         @described(*docs["create"])
         @documented(400, 409, 413, 415, 503)
         @require_role("editor")
+        @takes_change_note(blp)
         @refuse_publishing
         @blp.arguments(CREATE_SCHEMAS[kind.type])
         @blp.response(201, read_schema, headers=CREATED_HEADERS)
@@ -185,6 +199,7 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         @described(*doc)
         @documented(400, 404, 409, 412, 413, 415, 428, 503)
         @require_role("editor")
+        @takes_change_note(blp)
         @refuse_publishing
         @blp.arguments(body_schema)
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
@@ -203,6 +218,7 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         @described(*doc)
         @documented(404, 409, 412, 428, 503, *refusals)
         @require_role(role)
+        @takes_change_note(blp)
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
         def view(self, slug):
             item, read_version = item_for_write(kind, slug)
@@ -247,6 +263,7 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         # A source that items cite is not archived (409).
         @documented(404, 412, 428, 503, *((409,) if kind.cited else ()))
         @require_role("editor")
+        @takes_change_note(blp)
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
         def delete(self, slug):
             note = change_note({})
@@ -282,6 +299,7 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         @described(*docs["restore"])
         @documented(404, 412, 428, 503)
         @require_role("editor")
+        @takes_change_note(blp)
         @blp.response(200, read_schema, headers=ITEM_HEADERS)
         def post(self, slug, version):
             item, read_version = item_for_write(kind, slug)

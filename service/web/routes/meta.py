@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import abort
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from service.domain.content import KINDS
 from service.domain.db import db
@@ -17,6 +17,7 @@ from service.domain.models import ReadinessCheck, utcnow
 from service.web.blueprint import Blueprint
 from service.web.openapi import VALIDATOR_HEADERS, documented, operation
 from service.web.paths import API_PREFIX, API_VERSION, collection_href
+from service.web.response_schema import ResponseSchema
 from service.web.routes.docs import REDOC_URL, SPEC_URL, SWAGGER_UI_URL
 
 blp = Blueprint("meta", __name__, description="The API index and health checks.")
@@ -28,13 +29,29 @@ DISCLAIMER = (
 )
 
 
-class IndexSchema(Schema):
-    version = fields.String(metadata={"description": "The API version.", "example": API_VERSION})
-    collections = fields.Dict(
-        keys=fields.String(), values=fields.String(), metadata={"description": "Each collection's URL path."}
+def url_paths(description: str, paths: dict[str, str]) -> fields.Dict:
+    """A map of names to URL paths, with the names it always holds typed one by one; it may gain others."""
+    properties = {name: {"type": "string"} for name in paths}
+    return fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={
+            "description": description,
+            "properties": properties,
+            "required": list(paths),
+            "example": paths,
+        },
     )
-    docs = fields.Dict(
-        keys=fields.String(), values=fields.String(), metadata={"description": "Documentation URLs."}
+
+
+class IndexSchema(ResponseSchema):
+    version = fields.String(metadata={"description": "The API version.", "example": API_VERSION})
+    collections = url_paths(
+        "Each collection's URL path, by its name.",
+        {kind.collection: collection_href(kind.collection) for kind in KINDS.values()},
+    )
+    docs = url_paths(
+        "Documentation URLs.", {"openapi": SPEC_URL, "swagger_ui": SWAGGER_UI_URL, "redoc": REDOC_URL}
     )
     disclaimer = fields.String(
         metadata={
@@ -44,7 +61,7 @@ class IndexSchema(Schema):
     )
 
 
-class HealthSchema(Schema):
+class HealthSchema(ResponseSchema):
     status = fields.String(metadata={"description": "ok when healthy.", "example": "ok"})
 
 

@@ -43,12 +43,17 @@ class HitSchema(ItemReferenceSchema):
     snippet = fields.String(
         metadata={
             "description": "A short plain-text extract around the matched words: no Markdown, no "
-            "footnote markers. Empty when only the name matched and the item has no text."
+            "footnote markers. Empty when only the name matched and the item has no text.",
+            "example": "…drugs that block proteins which stop immune cells from attacking cancer. Two "
+            "examples are pembrolizumab…",
         }
     )
     highlights = Highlight(lambda hit: [list(span) for span in hit.highlights], of="snippet")
     rank = fields.Float(
-        metadata={"description": "Relevance: higher is better; comparable within one search."}
+        metadata={
+            "description": "Relevance: higher is better; comparable within one search.",
+            "example": 1.25,
+        }
     )
 
 

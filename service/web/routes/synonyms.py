@@ -11,7 +11,7 @@ from marshmallow import fields, validate
 from werkzeug.http import http_date
 
 from service.domain import synonyms
-from service.domain.models import SynonymSet
+from service.domain.models import SYNONYM_ACTIONS, SynonymSet
 from service.web.auth import require_role
 from service.web.blueprint import Blueprint
 from service.web.conditional import (
@@ -24,8 +24,9 @@ from service.web.conditional import (
 from service.web.openapi import CREATED_HEADERS, ITEM_HEADERS, documented, operation
 from service.web.paging import PageArgsSchema, paged, pagination_headers
 from service.web.paths import SYNONYMS_HREF, synonym_href
-from service.web.routes.content import change_note, writer
-from service.web.schemas import MAX_CHANGE_NOTE
+from service.web.response_schema import OpenEnum, ResponseSchema, UrlPath
+from service.web.routes.content import change_note, takes_change_note, writer
+from service.web.schemas import EXAMPLE_TIME, MAX_CHANGE_NOTE
 
 blp = Blueprint(
     "synonyms",
@@ -50,7 +51,7 @@ def _doc(description: str, example=None) -> dict:
     return {"description": description} | ({"example": example} if example is not None else {})
 
 
-class SynonymSetSchema(ma.Schema):
+class SynonymSetSchema(ResponseSchema):
     """Terms that search treats as one."""
 
     id = fields.Integer(metadata=_doc("The set's id; never given to another set.", 1))
@@ -59,11 +60,10 @@ class SynonymSetSchema(ma.Schema):
     )
     one_way = fields.Boolean(metadata=_doc(ONE_WAY_DESCRIPTION, False))
     version = fields.Integer(metadata=_doc("1 at creation, +1 on every change.", 1))
-    created_at = fields.DateTime(metadata=_doc("When the set was made (ISO 8601, UTC)."))
-    updated_at = fields.DateTime(metadata=_doc("When the set last changed (ISO 8601, UTC)."))
-    href = fields.Function(
-        lambda synonym_set: synonym_href(synonym_set.id),
-        metadata=_doc("The set's URL path.", "/api/v1/synonyms/1") | {"type": "string"},
+    created_at = fields.DateTime(metadata=_doc("When the set was made (ISO 8601, UTC).", EXAMPLE_TIME))
+    updated_at = fields.DateTime(metadata=_doc("When the set last changed (ISO 8601, UTC).", EXAMPLE_TIME))
+    href = UrlPath(
+        lambda synonym_set: synonym_href(synonym_set.id), "The set's URL path.", "/api/v1/synonyms/1"
     )
 
 
@@ -87,17 +87,23 @@ class SynonymSetWriteSchema(ma.Schema):
     )
     one_way = fields.Boolean(
         load_default=False,
-        metadata=_doc(f"{ONE_WAY_DESCRIPTION} Default false, also when a replacement leaves it out."),
+        metadata=_doc(f"{ONE_WAY_DESCRIPTION} Default false, also when a replacement leaves it out.", False),
     )
     change_note = fields.String(
         load_only=True,
         validate=validate.Length(max=MAX_CHANGE_NOTE),
-        metadata=_doc("Why the change was made; kept with the revision (or send X-Change-Note)."),
+        metadata=_doc(
+            "Why the change was made; kept with the revision (or send X-Change-Note).",
+            "Brand name of pembrolizumab.",
+        ),
     )
     note = fields.String(
         load_only=True,
         validate=validate.Length(max=MAX_CHANGE_NOTE),
-        metadata=_doc("The same as `change_note`, by the name the revisions give it; send one of the two."),
+        metadata=_doc(
+            "The same as `change_note`, by the name the revisions give it; send one of the two.",
+            "Brand name of pembrolizumab.",
+        ),
     )
 
     @ma.validates_schema
@@ -112,23 +118,39 @@ class SynonymSetWriteSchema(ma.Schema):
         return data
 
 
-class SynonymRevisionSchema(ma.Schema):
+class SynonymRevisionSchema(ResponseSchema):
     """One change of a synonym set, and the set as it was after it."""
 
     version = fields.Integer(metadata=_doc("The set's version after the change.", 2))
-    action = fields.String(metadata=_doc("created, updated or deleted.", "updated"))
-    terms = fields.List(
-        fields.String(), metadata=_doc("The terms after the change (before it, for a deletion).")
+    action = OpenEnum(
+        SYNONYM_ACTIONS,
+        metadata=_doc(
+            f"What the change did: {', '.join(SYNONYM_ACTIONS)}. An open list: clients must "
+            "tolerate new values.",
+            "updated",
+        ),
     )
-    one_way = fields.Boolean(metadata=_doc("Whether the set was one-way after the change."))
+    terms = fields.List(
+        fields.String(),
+        metadata=_doc(
+            "The terms after the change (before it, for a deletion).", ["Keytruda", "pembrolizumab"]
+        ),
+    )
+    one_way = fields.Boolean(metadata=_doc("Whether the set was one-way after the change.", False))
     author = fields.String(
         metadata=_doc("The name of the token that made the change, or `seed`.", "editor-ann")
     )
     person = fields.String(metadata=_doc("The person holding that token, or `seed`.", "ann"))
     note = fields.String(
-        allow_none=True, metadata=_doc("Why the change was made (X-Change-Note, change_note or note).")
+        allow_none=True,
+        metadata=_doc(
+            "Why the change was made (X-Change-Note, change_note or note); null if not said.",
+            "Brand name of pembrolizumab.",
+        ),
     )
-    time = fields.DateTime(attribute="created_at", metadata=_doc("When the change was made (ISO 8601, UTC)."))
+    time = fields.DateTime(
+        attribute="created_at", metadata=_doc("When the change was made (ISO 8601, UTC).", EXAMPLE_TIME)
+    )
 
 
 def set_etag(synonym_set: SynonymSet) -> str:
@@ -191,6 +213,7 @@ class SynonymSets(MethodView):
     @operation("createSynonymSet")
     @documented(400, 409, 413, 415, 503)
     @require_role("editor")
+    @takes_change_note(blp)
     @blp.arguments(SynonymSetWriteSchema)
     @blp.response(201, SynonymSetSchema, headers=CREATED_HEADERS)
     @clashes_named
@@ -228,6 +251,7 @@ class SynonymSetItem(MethodView):
     @operation("replaceSynonymSet")
     @documented(400, 404, 409, 412, 413, 415, 428, 503)
     @require_role("editor")
+    @takes_change_note(blp)
     @blp.arguments(SynonymSetWriteSchema)
     @blp.response(200, SynonymSetSchema, headers=ITEM_HEADERS)
     @clashes_named
@@ -253,6 +277,7 @@ class SynonymSetItem(MethodView):
     @operation("deleteSynonymSet")
     @documented(404, 412, 428, 503)
     @require_role("editor")
+    @takes_change_note(blp)
     @blp.response(204)
     def delete(self, set_id):
         """Delete a synonym set

@@ -18,7 +18,8 @@ from service.web.auth import current_token, require_role
 from service.web.blueprint import Blueprint
 from service.web.openapi import documented, operation
 from service.web.paths import API_PREFIX
-from service.web.schemas import FullMatch
+from service.web.response_schema import OpenEnum, ResponseSchema
+from service.web.schemas import EXAMPLE_TIME, FullMatch
 
 ROLES_DESCRIPTION = (
     "viewer (reads previews), editor (drafts, submits, archives), reviewer (also approves) or admin "
@@ -28,22 +29,39 @@ ROLES_DESCRIPTION = (
 blp = Blueprint("tokens", __name__, url_prefix=API_PREFIX, description="Bearer tokens and who holds them.")
 
 
-class TokenSchema(ma.Schema):
-    name = fields.String(metadata={"description": "The token's name; revisions name it as their author."})
+def role_field(description: str = ROLES_DESCRIPTION) -> OpenEnum:
+    return OpenEnum(ROLES, metadata={"description": f"{description} An open list.", "example": "editor"})
+
+
+class TokenSchema(ResponseSchema):
+    name = fields.String(
+        metadata={
+            "description": "The token's name; revisions name it as their author.",
+            "example": "editor-ann",
+        }
+    )
     person = fields.String(metadata={"description": "The person who holds it.", "example": "ann"})
-    role = fields.String(metadata={"description": ROLES_DESCRIPTION, "example": "editor"})
-    created_at = fields.DateTime(metadata={"description": "When it was made."})
+    role = role_field()
+    created_at = fields.DateTime(metadata={"description": "When it was made.", "example": EXAMPLE_TIME})
     expires_at = fields.DateTime(
-        allow_none=True, metadata={"description": "When it stops working; null for never."}
+        allow_none=True, metadata={"description": "When it stops working; null for never.", "example": None}
     )
     revoked_at = fields.DateTime(
-        allow_none=True, metadata={"description": "When it was revoked; null if not."}
+        allow_none=True, metadata={"description": "When it was revoked; null if not.", "example": None}
     )
-    active = fields.Function(is_active, metadata={"description": "Whether it is accepted now."})
+    active = fields.Function(
+        is_active,
+        metadata={"description": "Whether it is accepted now.", "type": "boolean", "example": True},
+    )
 
 
 class NewTokenSchema(TokenSchema):
-    token = fields.String(metadata={"description": "The secret, shown this once: only its hash is kept."})
+    token = fields.String(
+        metadata={
+            "description": "The secret, shown this once: only its hash is kept.",
+            "example": "r2LtbTg6kA4mXo0QkP8W2yJv3nU5cHfE1sZ9dGq7aBw",
+        }
+    )
 
 
 class TokenCreateSchema(ma.Schema):
@@ -64,15 +82,17 @@ class TokenCreateSchema(ma.Schema):
     expires_in_days = fields.Integer(
         strict=True,
         validate=validate.Range(min=1, max=3650),
-        metadata={"description": "Days until it expires; never if left out."},
+        metadata={"description": "Days until it expires; never if left out.", "example": 90},
     )
 
 
-class WhoAmISchema(ma.Schema):
-    name = fields.String(metadata={"description": "The token's name."})
-    person = fields.String(metadata={"description": "The person who holds it."})
-    role = fields.String(metadata={"description": ROLES_DESCRIPTION})
-    expires_at = fields.DateTime(allow_none=True, metadata={"description": "When it stops working."})
+class WhoAmISchema(ResponseSchema):
+    name = fields.String(metadata={"description": "The token's name.", "example": "editor-ann"})
+    person = fields.String(metadata={"description": "The person who holds it.", "example": "ann"})
+    role = role_field()
+    expires_at = fields.DateTime(
+        allow_none=True, metadata={"description": "When it stops working; null for never.", "example": None}
+    )
 
 
 @blp.route("/tokens")
