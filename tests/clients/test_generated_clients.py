@@ -1,0 +1,157 @@
+"""Clients generated from the live spec, as front-end and Python developers would make them, build
+strictly and run a reader's and an editor's flow against a real server, on each database:
+TypeScript (openapi-typescript's types with openapi-fetch, `tsc --strict`) and Python
+(openapi-python-client, `mypy --strict`). The flows are clients/flow.ts and clients/flow.py; the
+generators are pinned by clients/package-lock.json and requirements-dev.txt. Node.js and npm are
+required, never skipped: .ci/run installs Debian's."""
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from service.settings import PROJECT_ROOT
+from tests.apps import app_on
+from tests.conftest import token_headers
+from tests.servers import running_server
+
+CLIENTS = PROJECT_ROOT / "clients"
+PYTHON_BIN = Path(sys.executable).parent
+# The package the Python client is generated as, which clients/flow.py imports.
+PYTHON_CLIENT_CONFIG = "project_name_override: content-client\npackage_name_override: content_client\n"
+
+
+def run(command: list[str | Path], cwd: Path, timeout: int = 300, **env: str) -> str:
+    """Run a tool to completion; its output, or a failure that shows it."""
+    environment = os.environ | {"PATH": f"{PYTHON_BIN}{os.pathsep}{os.environ['PATH']}"} | env
+    done = subprocess.run(
+        [str(part) for part in command],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    shown = " ".join(str(part) for part in command)
+    assert done.returncode == 0, (
+        f"{shown} exited {done.returncode}\n{done.stdout[-20_000:]}\n{done.stderr[-10_000:]}"
+    )
+    return done.stdout + done.stderr
+
+
+@pytest.fixture(scope="session")
+def node_modules() -> Path:
+    """clients/node_modules as clients/package-lock.json pins it: `npm ci` again only when the lock
+    file changes (npm's own cache keeps the downloads between installs)."""
+    for tool in ("node", "npm"):
+        assert shutil.which(tool), (
+            f"`{tool}` is not installed: the generated TypeScript client needs Node.js and npm "
+            "(Debian's nodejs and npm; .ci/run installs them)."
+        )
+    lock = CLIENTS / "package-lock.json"
+    folder = CLIENTS / "node_modules"
+    stamp = folder / ".installed-from-lock"
+    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
+    # Two runs at once (SQLite and PostgreSQL side by side) must not install over each other.
+    with open(Path(tempfile.gettempdir()) / "content-clients-npm.lock", "w") as mutex:
+        fcntl.flock(mutex, fcntl.LOCK_EX)
+        if not stamp.is_file() or stamp.read_text() != digest:
+            run(["npm", "ci", "--no-audit", "--no-fund"], cwd=CLIENTS, timeout=900)
+            stamp.write_text(digest)
+    return folder
+
+
+@pytest.fixture
+def served(backend):
+    """A real server on a fresh copy of the seeded database, and an editor's token for it."""
+    url = backend.databases.copy(backend.template_url)
+    with app_on(url) as app:
+        token = token_headers(app, "editor-clients", "editor")["Authorization"].removeprefix("Bearer ")
+    command = ["gunicorn", "--config", "gunicorn.conf.py", "service:create_app()"]
+    with running_server(command, url, WEB_CONCURRENCY="1", LOG_LEVEL="WARNING") as (base, _):
+        yield base, token
+    backend.databases.drop(url)
+
+
+def live_spec(base: str, folder: Path) -> Path:
+    """The spec as the running server serves it, saved for the generators."""
+    with urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=30) as response:
+        assert response.status == 200
+        spec = json.load(response)
+    assert spec["openapi"].startswith("3.1")
+    path = folder / "openapi.json"
+    path.write_text(json.dumps(spec))
+    return path
+
+
+def test_typescript_client_builds_strictly_and_runs_the_flow(served, node_modules, tmp_path):
+    base, token = served
+    work = tmp_path / "typescript"
+    work.mkdir()
+    for name in ("package.json", "tsconfig.json", "flow.ts"):
+        shutil.copy(CLIENTS / name, work / name)
+    (work / "node_modules").symlink_to(node_modules, target_is_directory=True)
+    bin_ = node_modules / ".bin"
+
+    run([bin_ / "openapi-typescript", live_spec(base, tmp_path), "--output", work / "api.ts"], cwd=work)
+    # One strict compile: the types checked (as `tsc --strict --noEmit` checks them), and the flow
+    # emitted as JavaScript only when they hold (noEmitOnError).
+    run([bin_ / "tsc", "--strict", "--project", work], cwd=work)
+    output = run(["node", work / "out" / "flow.js"], cwd=work, CONTENT_API_URL=base, CONTENT_API_TOKEN=token)
+    assert "typescript client flow: ok" in output, output
+
+
+def test_python_client_checks_strictly_and_runs_the_flow(served, tmp_path):
+    base, token = served
+    work = tmp_path / "python"
+    work.mkdir()
+    config = tmp_path / "openapi-python-client.yaml"
+    config.write_text(PYTHON_CLIENT_CONFIG)
+
+    generated = run(
+        [
+            PYTHON_BIN / "openapi-python-client",
+            "generate",
+            "--path",
+            live_spec(base, tmp_path),
+            "--config",
+            config,
+            "--meta",
+            "none",
+            "--output-path",
+            work / "content_client",
+        ],
+        cwd=tmp_path,
+    )
+    # The generator warns of what it could not turn into code (and leaves it out).
+    assert "warning" not in generated.lower(), generated
+    # The sample is checked strictly against the client; the client's own code is the
+    # generator's, read for its types only.
+    run(
+        [
+            PYTHON_BIN / "mypy",
+            "--strict",
+            "--follow-imports=silent",
+            "--cache-dir",
+            tmp_path / "mypy-cache",
+            CLIENTS / "flow.py",
+        ],
+        cwd=tmp_path,
+        MYPYPATH=str(work),
+    )
+    output = run(
+        [sys.executable, CLIENTS / "flow.py"],
+        cwd=tmp_path,
+        PYTHONPATH=str(work),
+        CONTENT_API_URL=base,
+        CONTENT_API_TOKEN=token,
+    )
+    assert "python client flow: ok" in output, output
