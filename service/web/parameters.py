@@ -12,6 +12,7 @@ with tracking parameters still opens them).
 import threading
 from collections.abc import Mapping
 
+import marshmallow as ma
 from flask import Flask, request
 from flask_smorest import Api, abort
 from flask_smorest.spec.plugins import FlaskPlugin
@@ -36,12 +37,16 @@ class CommaList(fields.List):
             # Said in the spec: no value holds a comma (each is split at them).
             item.validators.append(validate.Regexp(r"^[^,]*$", error="Not a single value."))
         super().__init__(item, validate=validate.Length(min=1, max=max_items), **kwargs)
+        self.max_items = max_items
 
     def _deserialize(self, value, attr, data, **kwargs) -> list:
         given = value if isinstance(value, list) else [value]
         if not all(isinstance(each, str) for each in given):
             raise self.make_error("invalid")
         values = [part.strip() for each in given for part in each.split(",")]
+        # Counted as sent, repeats included, as the spec's maxItems counts them.
+        if len(values) > self.max_items:
+            raise ma.ValidationError(f"At most {self.max_items} values.")
         return super()._deserialize(list(dict.fromkeys(values)), attr, data, **kwargs)
 
 

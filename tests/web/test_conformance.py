@@ -27,8 +27,9 @@ EXCLUDED_CHECKS = {
     # archived item, to restore or publish it again.
     "use_after_free",
 }
-# The refusals of invalid data the check expects (schemathesis's own list), and 413: a body over
-# 1 MiB (an over-long text of escaped characters makes one) is refused before it is read.
+# The refusals of invalid data the check expects (schemathesis's own list), 413 (a body over 1 MiB:
+# an over-long text of escaped characters makes one) and 414 (a URL that long), both refused
+# before they are read.
 NEGATIVE_DATA_STATUSES = [
     "400",
     "401",
@@ -38,6 +39,7 @@ NEGATIVE_DATA_STATUSES = [
     "406",
     "409",
     "413",
+    "414",
     "415",
     "422",
     "428",
