@@ -36,6 +36,13 @@ class Settings:
     # The longest request-target (path and query, as sent) answered; longer is a 414. RFC 9110
     # (4.1) asks for at least 8000; gunicorn's request line limit (gunicorn.conf.py) leaves room.
     max_uri_length: int = 8000
+    # What shared caches (the edge, a CDN) are told of an anonymous read: how many seconds they may
+    # serve it without asking again (s-maxage; browsers keep it a minute), and for how long past
+    # that they may still serve their copy while they revalidate it, or while the service cannot be
+    # reached. Short, and bounded: a withdrawn item must not linger (see the README, The edge).
+    shared_max_age: int = 1
+    stale_while_revalidate: int = 30
+    stale_if_error: int = 300
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -58,6 +65,11 @@ class Settings:
             trusted_proxies=_int(env, "TRUSTED_PROXIES", defaults.trusted_proxies),
             review_interval_months=_int(env, "REVIEW_INTERVAL_MONTHS", defaults.review_interval_months),
             max_uri_length=_int(env, "MAX_URI_LENGTH", defaults.max_uri_length),
+            shared_max_age=_whole_seconds(env, "SHARED_MAX_AGE", defaults.shared_max_age, most=86400),
+            stale_while_revalidate=_whole_seconds(
+                env, "STALE_WHILE_REVALIDATE", defaults.stale_while_revalidate, most=3600
+            ),
+            stale_if_error=_whole_seconds(env, "STALE_IF_ERROR", defaults.stale_if_error, most=3600),
         )
 
     @property
@@ -94,6 +106,15 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     if not 0 < seconds <= 600:
         raise SystemExit(f"{name} must be a number of seconds from 0 to 600, not {value!r}")
     return seconds
+
+
+def _whole_seconds(env: Mapping[str, str], name: str, default: int, most: int) -> int:
+    value = env.get(name)
+    if not value:
+        return default
+    if not value.isascii() or not value.isdigit() or int(value) > most:
+        raise SystemExit(f"{name} must be a whole number of seconds from 0 to {most}, not {value!r}")
+    return int(value)
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

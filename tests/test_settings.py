@@ -27,3 +27,14 @@ def test_a_port_that_is_not_a_number_stops_the_start():
 def test_urls_up_to_8000_characters_are_served_unless_set_otherwise():
     assert Settings.from_env({}).max_uri_length == 8000
     assert Settings.from_env({"MAX_URI_LENGTH": "4096"}).max_uri_length == 4096
+
+
+def test_shared_caches_get_a_second_and_bounded_stale_windows_unless_set_otherwise():
+    settings = Settings.from_env({})
+    assert (settings.shared_max_age, settings.stale_while_revalidate, settings.stale_if_error) == (1, 30, 300)
+    settings = Settings.from_env({"SHARED_MAX_AGE": "10", "STALE_WHILE_REVALIDATE": "0"})
+    assert (settings.shared_max_age, settings.stale_while_revalidate) == (10, 0)
+    # A withdrawn item must not linger in a cache: an hour of stale copies at most.
+    for value in ("3601", "-1", "1.5", "soon", "٣"):
+        with pytest.raises(SystemExit, match="STALE_IF_ERROR"):
+            Settings.from_env({"STALE_IF_ERROR": value})

@@ -26,6 +26,7 @@ from service.domain.content import ContentKind, kind_of
 from service.domain.db import db
 from service.domain.generation import read_generation
 from service.domain.models import ContentItem
+from service.settings import Settings
 from service.web.auth import current_token, sends_token
 from service.web.health_representation import ETAG_SUFFIXES
 from service.web.paths import HEALTH_PATHS
@@ -33,8 +34,12 @@ from service.web.selection import full_etag, selection_etag
 
 # Where the response cache leaves the generation it read, so that the request reads it only once.
 GENERATION_ENVIRON_KEY = "service.generation"
-# How long browsers and shared caches may keep an anonymous read without asking again.
+# How long browsers may keep an anonymous read without asking again (shared caches: s-maxage).
 PUBLIC_MAX_AGE = 60
+# The answers to anonymous reads that are the same for every anonymous reader, and so may be kept.
+# A 404 is one: at the edge it takes the place of the copy of an item that is withdrawn, which
+# stock nginx cannot purge and would otherwise serve again, stale, when the service errs.
+KEPT_STATUSES = (200, 301, 304, 404)
 
 
 def current_generation() -> int:
@@ -236,10 +241,24 @@ def check_if_match_etag(etag: str, what: str) -> None:
         abort(412, message=f"The {what} has changed since you read it: fetch it again and redo the change.")
 
 
+def public_cache_control(settings: Settings) -> str:
+    """Cache-Control of an anonymous read: a minute in a browser; in a shared cache (the edge, a
+    CDN) `shared_max_age` seconds, then, stale, only while it revalidates its copy or cannot reach
+    the service, and each of those only for as long as the settings say (RFC 5861)."""
+    directives = [f"public, max-age={PUBLIC_MAX_AGE}", f"s-maxage={settings.shared_max_age}"]
+    if settings.stale_while_revalidate:
+        directives.append(f"stale-while-revalidate={settings.stale_while_revalidate}")
+    if settings.stale_if_error:
+        directives.append(f"stale-if-error={settings.stale_if_error}")
+    return ", ".join(directives)
+
+
 def register_caching_headers(app: Flask) -> None:
+    public = public_cache_control(app.config["SETTINGS"])
+
     @app.after_request
     def caching_headers(response: Response) -> Response:
-        if request.method not in ("GET", "HEAD") or response.status_code not in (200, 301, 304):
+        if request.method not in ("GET", "HEAD") or response.status_code not in KEPT_STATUSES:
             return response
         headers = response.headers
         if response.status_code == 200 and "ETag" not in headers and not response.direct_passthrough:
@@ -253,7 +272,7 @@ def register_caching_headers(app: Flask) -> None:
             # A token may show drafts: such a response must never sit in a shared cache.
             headers["Cache-Control"] = "private, no-store"
         elif "Cache-Control" not in headers:
-            headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
+            headers["Cache-Control"] = public
         vary_on(headers, "Authorization")
         return response
 

@@ -23,8 +23,11 @@ old slug of a renamed item answers 301 with its new URL.
 
 ## Caching
 Every read carries a strong `ETag`: send it back in `If-None-Match` and get a `304 Not Modified`,
-with no body, while your copy is current. Anonymous reads are `Cache-Control: public, max-age=60`;
-reads with a token are `private, no-store`.
+with no body, while your copy is current. Anonymous reads are `Cache-Control: public, max-age=60`,
+and tell shared caches (a CDN, the service's own edge) more, by default `s-maxage=1`, then a stale
+copy only while they revalidate it (`stale-while-revalidate=30`) or cannot reach the service
+(`stale-if-error=300`). An anonymous 404 may be kept as long, so that a withdrawn item's takes its
+copy's place. Reads with a token are `private, no-store`.
 
 ## Tokens and writing
 Editors send `Authorization: Bearer <token>`. Tokens are made on the command line

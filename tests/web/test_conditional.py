@@ -11,6 +11,7 @@ from service.domain.db import db
 from service.domain.editing import create_item, update_item
 from service.domain.generation import bump_generation
 from service.domain.models import ContentItem, Faq, Indication, Therapy
+from tests.apps import app_on
 from tests.conftest import token_headers
 from tests.workflow import preview_etag
 
@@ -26,6 +27,9 @@ READS = [
     "/api/v1/search?q=PD-1",
     "/api/v1/changes",
 ]
+# A minute in a browser; a second in a shared cache (the edge, a CDN), then stale only within bounds.
+PUBLIC = "public, max-age=60, s-maxage=1, stale-while-revalidate=30, stale-if-error=300"
+THERAPY_URL = "/api/v1/therapies/checkpoint-inhibitors"
 
 
 def edit(app, model, current_slug, **changes):
@@ -40,7 +44,7 @@ def test_every_get_has_a_strong_etag_and_answers_304_when_unchanged(client, url)
     assert response.status_code == 200
     etag = response.headers["ETag"]
     assert etag.startswith('"') and not etag.startswith("W/")
-    assert response.headers["Cache-Control"] == "public, max-age=60"
+    assert response.headers["Cache-Control"] == PUBLIC
     again = client.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 304
     assert again.data == b""
@@ -60,6 +64,32 @@ def test_reads_with_a_token_are_private(client, editor):
     response = client.get("/api/v1/therapies", headers=editor)
     assert response.headers["Cache-Control"] == "private, no-store"
     assert "Authorization" in response.headers["Vary"]
+
+
+def test_an_anonymous_404_may_be_kept_as_long_as_any_anonymous_read(app, client, editor):
+    # A shared cache that holds a copy of the item cannot be told to drop it: the 404 it fetches
+    # when its copy expires takes the copy's place, so that no error of the service brings it back.
+    etag = preview_etag(client, THERAPY_URL, editor)
+    assert client.delete(THERAPY_URL, headers=editor | {"If-Match": etag}).status_code == 200
+    withdrawn = client.get(THERAPY_URL)
+    assert withdrawn.status_code == 404
+    assert withdrawn.headers["Cache-Control"] == PUBLIC
+    assert "Authorization" in withdrawn.headers["Vary"]
+    assert client.get("/api/v1/no-such-collection").headers["Cache-Control"] == PUBLIC
+    # With a token, a 404 is the reader's own, like every read of theirs.
+    missing = client.get("/api/v1/therapies/no-such-therapy", headers=editor)
+    assert missing.status_code == 404 and missing.headers["Cache-Control"] == "private, no-store"
+    # Refusals are not kept: they depend on the request, not on the content.
+    assert "Cache-Control" not in client.get("/api/v1/therapies?page=0").headers
+
+
+def test_what_shared_caches_may_do_follows_the_settings(backend):
+    url = backend.databases.copy(backend.template_url)
+    with app_on(url, shared_max_age=5, stale_while_revalidate=0, stale_if_error=60) as app:
+        response = app.test_client().get(THERAPY_URL)
+    backend.databases.drop(url)
+    # A bound of 0 leaves its directive out: no stale copy at all.
+    assert response.headers["Cache-Control"] == "public, max-age=60, s-maxage=5, stale-if-error=60"
 
 
 def test_list_etags_follow_the_query_and_every_write(app, client):
@@ -106,7 +136,6 @@ def test_items_carry_last_modified_from_themselves_and_what_they_link_to(app, cl
     assert after.last_modified >= before.last_modified
 
 
-THERAPY_URL = "/api/v1/therapies/checkpoint-inhibitors"
 LONG_AGO = datetime(2026, 1, 5, 12, 0, 0, 250000, tzinfo=UTC)
 
 

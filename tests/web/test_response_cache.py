@@ -45,7 +45,8 @@ def test_a_repeated_anonymous_read_is_served_from_memory_with_one_tiny_query(bac
     assert again.data == first.data
     for header in ("ETag", "X-Pagination", "Link", "Content-Type"):
         assert again.headers[header] == first.headers[header]
-    assert again.headers["Cache-Control"] == "public, max-age=60"
+    assert again.headers["Cache-Control"] == first.headers["Cache-Control"]
+    assert again.headers["Cache-Control"].startswith("public, max-age=60")
     assert (
         client.get(
             "/api/v1/therapies?page_size=3", headers={"If-None-Match": first.headers["ETag"]}
