@@ -3,11 +3,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := service
 
-.PHONY: run dev test lint content-lint format spec bench search-eval lock clean
+.PHONY: run edge dev test lint content-lint format spec bench search-eval lock clean
 
 run: $(VENV)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" bin/prepare
 	PATH="$(CURDIR)/$(BIN):$$PATH" bin/serve
+
+# The service behind nginx as a caching reverse proxy (edge/): the edge on http://127.0.0.1:8080
+# (EDGE_PORT), the service on PORT. nginx is Debian's package, installed if missing.
+edge: $(VENV)/.installed
+	PATH="$(CURDIR)/$(BIN):$$PATH" bin/prepare
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m edge
 
 dev: $(VENV)/.installed
 	$(BIN)/flask prepare

@@ -1,5 +1,8 @@
-"""Real servers for the tests that need a process of their own: bin/serve or gunicorn, on a free port."""
+"""Real servers for the tests that need a process of their own: bin/serve or gunicorn, on a free port;
+the edge's nginx in front of them; and requests to them from any loopback address."""
 
+import http.client
+import json
 import os
 import socket
 import subprocess
@@ -7,8 +10,14 @@ import sys
 import time
 import urllib.request
 from contextlib import contextmanager
+from dataclasses import dataclass
+from email.message import Message
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import pytest
+
+from edge.nginx import nginx_binary
 from service.settings import PROJECT_ROOT
 
 
@@ -51,3 +60,46 @@ def _ready(base: str) -> bool:
             return response.status == 200
     except OSError:
         return False
+
+
+def nginx_or_skip() -> str:
+    """Debian's nginx, which .ci/run installs: skipped without it, except in CI."""
+    binary = nginx_binary()
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("nginx is not installed: .ci/run installs Debian's.")
+        pytest.skip("nginx is not installed (apt-get install nginx).")
+    return binary
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: Message
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body)
+
+
+def send(
+    base: str,
+    method: str,
+    path: str,
+    headers: dict[str, str] | None = None,
+    body: dict | bytes | None = None,
+    source: str = "127.0.0.1",
+) -> Answer:
+    """One request, from the loopback address `source` (a visitor of its own), redirects not followed."""
+    url = urlsplit(base)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30, source_address=(source, 0))
+    headers = dict(headers or {})
+    if isinstance(body, dict):
+        body = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return Answer(response.status, response.headers, response.read())
+    finally:
+        connection.close()
