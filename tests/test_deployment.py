@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from edge.nginx import TEMPLATE, blanks
 from service.settings import PROJECT_ROOT
 from tests.servers import running_server
 
@@ -25,7 +26,7 @@ SEEDED_ITEMS = 52
 
 def test_compose_runs_the_api_on_postgres_16_and_redis_with_healthchecks():
     services = COMPOSE["services"]
-    assert set(services) == {"db", "redis", "prepare", "api"}
+    assert set(services) == {"db", "redis", "prepare", "api", "edge"}
     assert services["db"]["image"] == "postgres:16"
     assert services["redis"]["image"].startswith("redis:")
     for name in ("db", "redis", "api"):
@@ -45,6 +46,27 @@ def test_compose_prepares_once_and_the_replicas_only_serve():
     assert prepare["environment"]["DATABASE_URL"] == api["environment"]["DATABASE_URL"]
     serve = (PROJECT_ROOT / "bin" / "serve").read_text()
     assert "gunicorn" in serve and "prepare" not in serve.split("set -eu", 1)[1]
+
+
+def test_compose_puts_the_edge_in_front_and_publishes_only_its_port():
+    api, edge = COMPOSE["services"]["api"], COMPOSE["services"]["edge"]
+    assert re.fullmatch(r"nginx:\d+\.\d+\.\d+", edge["image"]), "a pinned nginx"
+    # The repository's config, as the image's templates step takes it (to replace its default.conf).
+    [mount] = edge["volumes"]
+    source, target, mode = mount.split(":")
+    assert (PROJECT_ROOT / source).resolve() == TEMPLATE and mode == "ro"
+    assert target == "/etc/nginx/templates/default.conf.template"
+    # Every blank of the template filled, and nothing of nginx's own that envsubst would fill too.
+    environment = edge["environment"]
+    assert set(environment) == blanks()
+    assert set(re.findall(r"\$\{?([A-Z][A-Z0-9_]*)", TEMPLATE.read_text())) == blanks()
+    # In front of the api's port, and on the one port published; the api publishes none.
+    assert environment["EDGE_UPSTREAM"] == "api:8000" and "PORT=8000" in DOCKERFILE
+    assert edge["ports"] == [f"${{PORT:-8000}}:{environment['EDGE_LISTEN']}"]
+    assert "ports" not in api and api["expose"] == ["8000"]
+    assert edge["depends_on"] == {"api": {"condition": "service_healthy"}}
+    # Exactly one proxy in front: the service reads each visitor's address past the edge.
+    assert api["environment"]["TRUSTED_PROXIES"] == "1"
 
 
 def test_compose_keeps_the_database_in_a_named_volume():
