@@ -6,7 +6,9 @@ the very same response bytes from memory, under the same server and worker count
 each at 32 connections, a run of the service beside a run of the floor; the table gives medians
 of several runs, and each ratio to the floor is the median of those pairs' ratios.
 For scale, nginx serves the same bytes as static files with as many workers: what no Python
-server comes near, and the reason to put an HTTP cache in front (see the README).
+server comes near, and the reason to put an HTTP cache in front (see the README). So the same
+reads go through the edge too (edge/: nginx caching in front of the service, with as many
+workers), each run beside a run of nginx's static files, and the ratio is the median of those pairs'.
 
 Growth: `flask seed --synthetic N` at N = 10 and N = 10,000, on SQLite and PostgreSQL
 (--postgres-url), with the response cache off: p50 of a list, a search and a deep page, and the
@@ -52,7 +54,7 @@ GROWTH_URLS = {
     "page_1": "/api/v1/therapies?page=1&page_size=20",
     "page_400": "/api/v1/therapies?page=400&page_size=20",
 }
-TARGETS = {"list_rps": 0.8, "list_304_rps": 0.9, "list_p99": 2.0}
+TARGETS = {"list_rps": 0.8, "list_304_rps": 0.9, "list_p99": 2.0, "edge_rps": 0.5}
 GROWTH_TARGETS = {"list": 2.0, "search": 2.0, "deep_page": 2.0}
 # A search or a completion on a cache miss, against an uncached item read (at N = 10).
 MISS_TARGETS = {"search": 2.0, "question": 2.0, "suggest": 2.0}
@@ -103,6 +105,8 @@ def main() -> int:
 
 
 def hot_reads(server: str, folder: Path, args) -> dict:
+    from edge.nginx import running_edge
+
     database_url = f"sqlite:///{folder}/hot-{server}.db"
     prepare_database(database_url)
     env = {"DATABASE_URL": database_url}
@@ -110,12 +114,14 @@ def hot_reads(server: str, folder: Path, args) -> dict:
         responses = capture(service_url)
         captured = folder / f"responses-{server}.json"
         captured.write_text(json.dumps(responses))
+        upstream = service_url.removeprefix("http://")
         with (
             serve(server, "floor", args.workers, {"BENCH_RESPONSES": str(captured)}) as floor_url,
             nginx(responses, folder / f"nginx-{server}", args.workers) as static,
+            running_edge(folder / f"edge-{server}", free_port(), [upstream], args.workers) as edge_url,
         ):
             runs: dict[str, dict[str, list]] = {
-                name: {"service": [], "floor": [], "nginx": []} for name in SCENARIOS
+                name: {"service": [], "floor": [], "nginx": [], "edge": []} for name in SCENARIOS
             }
             for run in range(args.runs):
                 for name, (path, revalidate) in SCENARIOS.items():
@@ -126,8 +132,10 @@ def hot_reads(server: str, folder: Path, args) -> dict:
                     for side, base in sides if run % 2 == 0 else reversed(sides):
                         runs[name][side].append(wrk(base + path, args.seconds, args.connections, headers))
                     url, etag = static[path]
-                    headers = {"If-None-Match": etag} if revalidate else {}
-                    runs[name]["nginx"].append(wrk(url, args.seconds, args.connections, headers))
+                    static_headers = {"If-None-Match": etag} if revalidate else {}
+                    runs[name]["nginx"].append(wrk(url, args.seconds, args.connections, static_headers))
+                    # Through the edge, next to nginx's static files: its copies are the service's.
+                    runs[name]["edge"].append(wrk(edge_url + path, args.seconds, args.connections, headers))
         rss = worker_rss_mb()
     scenarios = {}
     for name, sides in runs.items():
@@ -136,6 +144,8 @@ def hot_reads(server: str, folder: Path, args) -> dict:
             "service": median_of(service),
             "floor": median_of(floor),
             "nginx": median_of(sides["nginx"]),
+            "edge": median_of(sides["edge"]),
+            "edge_ratio": paired_ratio(sides["edge"], sides["nginx"], "rps"),
             "rps_ratio": paired_ratio(service, floor, "rps"),
             "p50_ratio": paired_ratio(service, floor, "p50_ms"),
             "p99_ratio": paired_ratio(service, floor, "p99_ms"),
@@ -435,8 +445,9 @@ def print_report(results: dict) -> None:
     for server, hot in results["hot"].items():
         print(f"\nHot reads under {server} ({results['settings']['workers']} workers, 32 connections)")
         columns = ["scenario", "req/s", "floor req/s", "ratio", "p50 ms", "floor p50 ms", "p99 ms"]
-        print("| " + " | ".join([*columns, "floor p99 ms", "p99 ratio", "nginx req/s"]) + " |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        columns += ["floor p99 ms", "p99 ratio", "nginx req/s", "edge req/s", "edge/nginx"]
+        print("| " + " | ".join(columns) + " |")
+        print("| --- |" + " ---: |" * (len(columns) - 1))
         for name, row in hot["scenarios"].items():
             service, floor = row["service"], row["floor"]
             cells = [
@@ -450,6 +461,8 @@ def print_report(results: dict) -> None:
                 f"{floor['p99_ms']:.2f}",
                 f"{row['p99_ratio']:.2f}",
                 f"{row['nginx']['rps']:.0f}",
+                f"{row['edge']['rps']:.0f}",
+                f"{row['edge_ratio']:.2f}",
             ]
             print("| " + " | ".join(cells) + " |")
         scenarios = hot["scenarios"]
@@ -460,6 +473,10 @@ def print_report(results: dict) -> None:
             >= TARGETS["list_304_rps"],
             f"hot list p99 <= {TARGETS['list_p99']}x floor p99": scenarios["list"]["p99_ratio"]
             <= TARGETS["list_p99"],
+            f"every hot read through the edge >= {TARGETS['edge_rps']}x nginx's static req/s": min(
+                row["edge_ratio"] for row in scenarios.values()
+            )
+            >= TARGETS["edge_rps"],
         }
         for label, ok in checks.items():
             print(f"  {'PASS' if ok else 'MISS'}  {label}")
