@@ -2,7 +2,8 @@
 gunicorn, on each database. What a reader notices: a published change shows within seconds, a
 withdrawn item goes at once and no outage brings it back, a stopped service still has its reads
 answered (for as long as stale-if-error says, no longer), a token's reads are never kept, each
-visitor keeps a rate-limit budget of their own, and nginx's own refusals are problem+json."""
+representation and encoding is kept apart, each visitor keeps a rate-limit budget of their own,
+and nginx's own refusals are problem+json."""
 
 import json
 import time
