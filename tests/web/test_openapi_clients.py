@@ -101,7 +101,7 @@ def test_every_field_a_response_always_carries_is_required(client):
     schemas = spec["components"]["schemas"]
     names = _response_schema_names(spec)
     assert {"Therapy", "Mechanism", "Indication", "Faq", "Source", "Hit", "Link", "Citation"} <= names
-    assert {"Problem", "PaginationMetadata", "Changes", "Token", "SynonymSet", "Revision"} <= names
+    assert {"Problem", "PaginationMetadata", "ChangeFeed", "Token", "SynonymSet", "Revision"} <= names
     for name in names:
         schema = schemas[name]
         properties = set(schema.get("properties", {}))
