@@ -98,19 +98,24 @@ def _contract(spec: dict) -> set[tuple]:
             )
         for status in operation["responses"]:
             facts.add(("status", path, method, status))
-    for name, schema in spec["components"]["schemas"].items():
+    schemas = spec["components"]["schemas"]
+    for name, schema in schemas.items():
         facts.add(("schema", name))
         for field, definition in schema.get("properties", {}).items():
             facts.add(("field", name, field))
-            facts |= {(fact, name, field, *value) for fact, *value in _field_facts(definition)}
+            facts |= {(fact, name, field, *value) for fact, *value in _field_facts(definition, schemas)}
     return facts
 
 
-def _field_facts(definition: dict):
-    """A field's type, what its list holds, that it is never null and each value it may take."""
+def _field_facts(definition: dict, schemas: dict):
+    """A field's type, what its list holds, that it is never null and each value it may take (an
+    enum it refers to by name is read where it is defined: its values are the field's)."""
     alternatives = definition.get("anyOf") or definition.get("oneOf") or [definition]
     types = set()
     for alternative in alternatives:
+        named = schemas.get(alternative.get("$ref", "").removeprefix("#/components/schemas/"), {})
+        if "enum" in named:
+            alternative = named
         kind = alternative.get("type", alternative.get("$ref"))
         types |= set(kind) if isinstance(kind, list) else {kind}
         for value in alternative.get("enum", []):
@@ -183,11 +188,14 @@ def test_the_contract_check_catches_a_changed_type_a_lost_value_and_a_new_null(c
     properties["IndicationCreate"]["immunotherapy_status"]["enum"].remove("investigational")
     properties["Therapy"]["name"]["type"] = ["string", "null"]
     properties["IndicationCreate"]["area"]["enum"].append("dermatology")
+    spec["components"]["schemas"]["Role"]["enum"].remove("viewer")
     missing = _contract(served(client)) - _contract(spec) - ALLOWED_CHANGES
     assert missing == {
         ("type", "Faq", "position", '["integer"]'),
         ("value", "IndicationCreate", "immunotherapy_status", "investigational"),
         ("never null", "Therapy", "name"),
+        # A value lost from a named enum is lost from every field that refers to it.
+        *{("value", schema, "role", "viewer") for schema in ("Token", "NewToken", "WhoAmI")},
     }
 
 

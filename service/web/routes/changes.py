@@ -50,6 +50,7 @@ class ChangeSchema(ResponseSchema):
     )
     version = fields.Integer(metadata={"description": "The item's version after this change.", "example": 2})
     action = OpenEnum(
+        "RevisionAction",
         REVISION_ACTIONS,
         metadata={
             "description": f"{REVISION_ACTION_DESCRIPTION} A mirror may skip actions it does not know.",
@@ -57,6 +58,7 @@ class ChangeSchema(ResponseSchema):
         },
     )
     status = OpenEnum(
+        "ContentStatus",
         STATUSES,
         metadata={
             "description": "The item's status after the change: a mirror keeps only published items.",

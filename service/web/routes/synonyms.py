@@ -123,6 +123,7 @@ class SynonymRevisionSchema(ResponseSchema):
 
     version = fields.Integer(metadata=_doc("The set's version after the change.", 2))
     action = OpenEnum(
+        "SynonymAction",
         SYNONYM_ACTIONS,
         metadata=_doc(
             f"What the change did: {', '.join(SYNONYM_ACTIONS)}. An open list: clients must "
