@@ -102,7 +102,7 @@ class Changes(MethodView):
         is listed once, in the order it was committed; ask again with `next_cursor`.
         """
         statuses = queries.PUBLIC
-        etag = list_etag(current_generation(), args, statuses)
+        etag = list_etag(current_generation("changes"), args, statuses)
         if (unchanged := not_modified(etag)) is not None:
             return unchanged
         rows, has_more = queries.changes_since(args["since"], args["page_size"])

@@ -205,7 +205,7 @@ class SynonymSets(MethodView):
         Every set, oldest first, with any token: synonyms help readers find content but are never
         served as content. Its ETag changes with any write, so If-None-Match makes a poll cheap.
         """
-        etag = list_etag(current_generation(), args, "synonyms")
+        etag = list_etag(current_generation("synonyms"), args, "synonyms")
         if (unchanged := not_modified(etag)) is not None:
             return unchanged
         page = synonyms.list_synonym_sets(page=args["page"], page_size=args["page_size"])
