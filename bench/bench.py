@@ -54,11 +54,25 @@ GROWTH_URLS = {
     "page_1": "/api/v1/therapies?page=1&page_size=20",
     "page_400": "/api/v1/therapies?page=400&page_size=20",
 }
+PARTS = ("hot", "misses", "writes", "growth")
 TARGETS = {"list_rps": 0.8, "list_304_rps": 0.9, "list_p99": 2.0, "edge_rps": 0.5}
 GROWTH_TARGETS = {"list": 2.0, "search": 2.0, "deep_page": 2.0}
 # A search or a completion on a cache miss, against an uncached item read (at N = 10).
 MISS_TARGETS = {"search": 2.0, "question": 2.0, "suggest": 2.0}
 KEPT_HEADERS = ("Content-Type", "ETag", "X-Pagination", "Link", "Last-Modified")
+# Cache misses against /healthz of the same process: one worker, one connection, cache off (p50).
+MISS_URLS = {
+    "healthz": "/healthz",
+    "item": "/api/v1/therapies/checkpoint-inhibitors",
+    "list_20": "/api/v1/faqs?page_size=20",
+    "search": "/api/v1/search?q=immune%20checkpoint",
+}
+HEALTHZ_TARGETS = {"item": 4.0, "list_20": 5.0, "search": 5.0}
+# On PostgreSQL, each may be this much more (of /healthz) than its target on SQLite.
+POSTGRES_ALLOWANCE = 1.0
+# Hot reads of every public URL while an editor publishes a change once a second, against the same
+# reads with no writes (req/s).
+WRITES_TARGET = 0.7
 
 
 def main() -> int:
@@ -76,7 +90,11 @@ def main() -> int:
     parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL"))
     parser.add_argument("--output", type=Path, default=ROOT / "instance" / "bench.json")
     parser.add_argument(
-        "--parts", nargs="+", default=["hot", "growth"], choices=["hot", "growth"], help="what to measure"
+        "--parts",
+        nargs="+",
+        default=list(PARTS),
+        choices=list(PARTS),
+        help="what to measure",
     )
     parser.add_argument("--smoke", action="store_true", help="one short run of everything: proves it works")
     args = parser.parse_args()
@@ -85,13 +103,17 @@ def main() -> int:
 
     ensure_tool("wrk")
     ensure_tool("nginx")
-    results = {"settings": {k: str(v) for k, v in vars(args).items()}, "hot": {}, "growth": {}}
+    results = {"settings": {k: str(v) for k, v in vars(args).items()}} | {part: {} for part in PARTS}
     with tempfile.TemporaryDirectory() as folder:
         for server in args.servers if "hot" in args.parts else ():
             results["hot"][server] = hot_reads(server, Path(folder), args)
         backends = {"sqlite": f"sqlite:///{folder}/growth-{{n}}.db"}
         if args.postgres_url:
             backends["postgresql"] = args.postgres_url
+        for backend, url in backends.items() if "misses" in args.parts else ():
+            results["misses"][backend] = misses(backend, url, args)
+        if "writes" in args.parts:
+            results["writes"] = hot_reads_while_writing(Path(folder), args)
         for backend, url in backends.items() if "growth" in args.parts else ():
             results["growth"][backend] = growth(backend, url, args)
     print_report(results)
@@ -306,6 +328,130 @@ def statements_per_request(database_url: str) -> tuple[dict[str, int], int]:
     return counts, len(answers["page_400"])
 
 
+# --- Cache misses ----------------------------------------------------------------------------------
+
+
+def misses(backend: str, url_template: str, args) -> dict:
+    """What a miss costs against /healthz of the same process: one worker, one connection, the
+    response cache off, so that every request is made anew and none waits for another."""
+    with database(backend, url_template, 0) as database_url:
+        prepare_database(database_url)
+        env = {"DATABASE_URL": database_url, "RESPONSE_CACHE_ENTRIES": "0"}
+        with serve("gunicorn", "service", 1, env) as base:
+            p50 = {
+                name: median_of([wrk(base + path, args.seconds, 1, {}) for _ in range(args.runs)])["p50_ms"]
+                for name, path in MISS_URLS.items()
+            }
+    return {"p50_ms": p50, "ratios": {name: round(p50[name] / p50["healthz"], 2) for name in HEALTHZ_TARGETS}}
+
+
+# --- Hot reads while an editor writes -----------------------------------------------------------------
+
+
+def hot_reads_while_writing(folder: Path, args) -> dict:
+    """Every public URL of the seed read in turn (items and lists: what a site's visitors spread
+    over), with the cache on, alone and while an editor publishes a change of one FAQ a second."""
+    database_url = f"sqlite:///{folder}/writes.db"
+    prepare_database(database_url)
+    editor, reviewer = (
+        token(database_url, name, role)
+        for name, role in (("bench-editor", "editor"), ("bench-reviewer", "reviewer"))
+    )
+    # The editor's three writes a second are more than a person's budget.
+    env = {"DATABASE_URL": database_url, "RATELIMIT_WRITES": "100000/minute"}
+    with serve("gunicorn", "service", args.workers, env) as base:
+        script = rotating_script(public_paths(base), folder / "rotate.lua")
+        # Every worker's cache filled first, as on a site that has been up a while.
+        wrk(base + "/", 2, args.connections, {}, script)
+        runs: dict[str, list] = {"quiet": [], "writing": []}
+        for _ in range(args.runs):
+            runs["quiet"].append(wrk(base + "/", args.seconds, args.connections, {}, script))
+            with editor_publishing(base, editor, reviewer) as published:
+                runs["writing"].append(wrk(base + "/", args.seconds, args.connections, {}, script))
+            if not published:
+                raise SystemExit("The editor published nothing during the run.")
+    return {
+        "quiet": median_of(runs["quiet"]),
+        "writing": median_of(runs["writing"]),
+        "ratio": paired_ratio(runs["writing"], runs["quiet"], "rps"),
+        "runs": runs,
+    }
+
+
+def token(database_url: str, name: str, role: str) -> str:
+    env = os.environ | {"DATABASE_URL": database_url, "FLASK_APP": "service", "LOG_LEVEL": "WARNING"}
+    made = subprocess.run(
+        [BIN / "flask", "tokens", "create", "--name", name, "--role", role],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return made.stdout.strip().splitlines()[-1]
+
+
+def public_paths(base: str) -> list[str]:
+    """Each collection's first page and every item in it."""
+    paths = []
+    for collection in ("therapies", "mechanisms", "indications", "faqs", "sources"):
+        path = f"/api/v1/{collection}?page_size=100"
+        with urllib.request.urlopen(base + path) as response:
+            paths += [path, *(item["href"] for item in json.load(response))]
+    return paths
+
+
+def rotating_script(paths: list[str], file: Path) -> Path:
+    """A wrk script that asks for each path in turn."""
+    listed = ", ".join(json.dumps(path) for path in paths)
+    file.write_text(
+        f"local paths = {{{listed}}}\nlocal next_path = 0\n"
+        "request = function()\n  next_path = next_path % #paths + 1\n"
+        '  return wrk.format("GET", paths[next_path])\nend\n'
+    )
+    return file
+
+
+@contextmanager
+def editor_publishing(base: str, editor: str, reviewer: str):
+    """An editor changes a FAQ and a reviewer approves it, once a second; yields a list that holds
+    each publication's time."""
+    import threading
+
+    published: list[float] = []
+    stop = threading.Event()
+    url = base + "/api/v1/faqs/what-is-immunotherapy"
+
+    def call(method: str, path: str, secret: str, etag: str | None = None, body: dict | None = None):
+        headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
+        if etag:
+            headers["If-Match"] = etag
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(path, data=data, method=method, headers=headers)
+        with urllib.request.urlopen(request) as response:
+            return response.headers["ETag"], json.load(response)
+
+    def publish_every_second() -> None:
+        while not stop.wait(1.0):
+            etag, faq = call("GET", f"{url}?preview=true", editor)
+            answer = faq["answer"]["markdown"]
+            # Each change undoes the one before: the FAQ stays as it was seeded, but for a word.
+            mark = " (reviewed)"
+            answer = answer.replace(mark, "", 1) if mark in answer else answer.replace(".", f"{mark}.", 1)
+            etag, _ = call("PATCH", url, editor, etag, {"answer": answer})
+            etag, _ = call("POST", f"{url}/submit", editor, etag)
+            call("POST", f"{url}/approve", reviewer, etag)
+            published.append(time.monotonic())
+
+    writer = threading.Thread(target=publish_every_second, daemon=True)
+    writer.start()
+    try:
+        yield published
+    finally:
+        stop.set()
+        writer.join(timeout=30)
+
+
 # --- Servers and load ------------------------------------------------------------------------------
 
 
@@ -412,10 +558,14 @@ def ensure_tool(package: str) -> None:
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> dict[str, float]:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+def wrk(
+    url: str, seconds: int, connections: int, headers: dict[str, str], script: Path | None = None
+) -> dict[str, float]:
+    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
+    if script is not None:
+        command += ["--script", str(script)]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if errors:
@@ -481,6 +631,21 @@ def print_report(results: dict) -> None:
         for label, ok in checks.items():
             print(f"  {'PASS' if ok else 'MISS'}  {label}")
         print(f"  worker RSS after the run: {hot['worker_rss_mb']} MB")
+    for backend, missed in results["misses"].items():
+        print(f"\nCache misses on {backend}: one worker, one connection, cache off (p50 ms)")
+        print("  " + json.dumps(missed["p50_ms"]))
+        allowance = POSTGRES_ALLOWANCE if backend == "postgresql" else 0
+        for name, target in HEALTHZ_TARGETS.items():
+            ratio = missed["ratios"][name]
+            ok = ratio <= target + allowance
+            print(f"  {'PASS' if ok else 'MISS'}  {name} {ratio}x /healthz (target <= {target + allowance})")
+    if writes := results["writes"]:
+        quiet, writing = writes["quiet"]["rps"], writes["writing"]["rps"]
+        ok = writes["ratio"] >= WRITES_TARGET
+        print(f"\nHot reads of every public URL, cache on: {quiet:.0f} req/s alone, {writing:.0f} while")
+        verdict = "PASS" if ok else "MISS"
+        ratio = writes["ratio"]
+        print(f"  an editor publishes once a second: {verdict}  {ratio}x (target >= {WRITES_TARGET})")
     for backend, grown in results["growth"].items():
         small, large = grown["sizes"]
         print(f"\nGrowth on {backend}, cache off: N={small} against N={large} (p50 ms)")

@@ -18,7 +18,15 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from content_client import AuthenticatedClient, Client
 from content_client.api.search import search_content
 from content_client.api.therapies import get_therapy, list_therapies, list_therapy_revisions, update_therapy
-from content_client.models import Hit, PaginationMetadata, Problem, Revision, Therapy, TherapyUpdate
+from content_client.models import (
+    ContentStatus,
+    Hit,
+    PaginationMetadata,
+    Problem,
+    Revision,
+    Therapy,
+    TherapyUpdate,
+)
 from content_client.types import Response
 
 T = TypeVar("T")
@@ -87,6 +95,9 @@ def check_therapy(item: Therapy) -> None:
     expect_equal(item.href, f"/api/v1/therapies/{item.slug}", f"href of {item.slug}")
     expect(bool(item.name), f"{item.slug} has a name")
     expect(item.version >= 1, f"{item.slug} has a version")
+    # An open enum is one named type (ContentStatus), whichever schema holds it; a value it does not
+    # know yet would be a str.
+    expect_equal(item.status, ContentStatus.PUBLISHED, f"{item.slug}'s status, as a reader sees it")
 
 
 def check_hit(hit: Hit) -> None:
@@ -169,6 +180,9 @@ def run(base_url: str, token: str) -> str:
     newest = revisions[0]
     expect(isinstance(newest, Revision), "a revision")
     expect_equal((newest.version, newest.note), (version + 1, note), "the newest revision and its note")
+    expect(
+        isinstance(newest.status, ContentStatus), f"a revision's status is a ContentStatus: {newest.status!r}"
+    )
 
     preview = get_therapy.sync_detailed(slug, client=editor, preview=True)
     expect_equal(therapy_of(preview, "GET the change back").summary, summary, "the change, read back")

@@ -7,6 +7,9 @@ import type { components, paths } from "./api.js";
 
 type Therapy = components["schemas"]["Therapy"];
 type Pagination = components["schemas"]["PaginationMetadata"];
+// An open enum is one named type, whichever schema holds it; a field of it takes any string too.
+type ContentStatus = components["schemas"]["ContentStatus"];
+const PUBLISHED: ContentStatus = "published";
 // Items also answer schema.org JSON-LD (`Accept: application/ld+json`): this client reads JSON and
 // problem details only, so that `data` is the item and `error` the problem.
 type JsonMedia = "application/json" | "application/problem+json";
@@ -58,6 +61,7 @@ function checkTherapy(item: Therapy): void {
   expectEqual(item.href, `/api/v1/therapies/${item.slug}`, `href of ${item.slug}`);
   expectThat(item.name.length > 0, `${item.slug} has a name`);
   expectThat(item.version >= 1, `${item.slug} has a version`);
+  expectEqual(item.status, PUBLISHED, `${item.slug}'s status, as a reader sees it`);
 }
 
 // 1. A list screen: page 1, then page 2 through the Link header's `next`.

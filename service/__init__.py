@@ -127,13 +127,16 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from service.domain import public_items
     from service.domain.content import KINDS
     from service.web.api import api
     from service.web.openapi import register_components
     from service.web.routes import changes, docs, meta, reviews, search, synonyms, tokens
-    from service.web.routes.content import content_blueprint
+    from service.web.routes.content import content_blueprint, render_public
 
     register_components(api)
+    # Published items' JSON is stored as their reads answer it, made by the same schemas.
+    public_items.set_renderer(render_public)
     api.register_blueprint(meta.blp)
     for kind in KINDS.values():
         api.register_blueprint(content_blueprint(kind))
@@ -152,6 +155,7 @@ def register_commands(app: Flask) -> None:
         check_command,
         content_command,
         prepare_command,
+        render_command,
         seed_command,
         tokens_command,
     )
@@ -160,5 +164,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(check_command)
     app.cli.add_command(content_command)
     app.cli.add_command(prepare_command)
+    app.cli.add_command(render_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(tokens_command)

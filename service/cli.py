@@ -1,5 +1,5 @@
-"""Command-line tasks: `flask prepare`, `flask seed`, `flask tokens`, `flask check`, `flask content lint`
-and `flask backup`."""
+"""Command-line tasks: `flask prepare`, `flask seed`, `flask tokens`, `flask check`, `flask content lint`,
+`flask render` and `flask backup`."""
 
 import sqlite3
 
@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
+from service.domain import public_items
 from service.domain.consistency import check_consistency
 from service.domain.database import preparation_lock, statement_timeout_lifted, wait_for_database
 from service.domain.db import db
@@ -61,8 +62,13 @@ def prepare_command(wait: int) -> None:
                 report = load_seed(settings.seed_dir, CREATE_SCHEMAS)
             except SeedError as error:
                 raise click.ClickException(str(error)) from None
+            # What the stored JSON is made of may have changed with this release (its schemas,
+            # a setting it shows): the items are rendered again, and only changes are written.
+            rendered = public_items.render_all(db.session)
+            db.session.commit()
     for line in report.lines():
         click.echo(line)
+    click.echo(f"public JSON: {rendered} items rendered anew")
 
 
 @click.group("tokens")
@@ -114,13 +120,14 @@ def revoke_token_command(name: str) -> None:
 @click.command("check")
 @with_appcontext
 def check_command() -> None:
-    """Verify that every item's versions, revisions and search index agree (exit 1 if not)."""
+    """Verify that every item's versions, revisions, search index and stored public JSON agree
+    (exit 1 if not)."""
     problems = check_consistency()
     for problem in problems:
         click.echo(problem, err=True)
     if problems:
         raise click.ClickException(f"{len(problems)} inconsistencies found.")
-    click.echo("consistent: every item's versions, revisions and search index agree")
+    click.echo("consistent: every item's versions, revisions, search index and public JSON agree")
 
 
 @click.group("content")
@@ -166,3 +173,14 @@ def backup_command(path: str) -> None:
         source.close()
         target.close()
     click.echo(f"backed up to {path}")
+
+
+@click.command("render")
+@with_appcontext
+def render_command() -> None:
+    """Render every published item's public JSON again (after a change of settings that it shows,
+    such as REVIEW_INTERVAL_MONTHS)."""
+    with statement_timeout_lifted(db.session):
+        changed = public_items.render_all(db.session)
+        db.session.commit()
+    click.echo(f"rendered: {changed} changed")

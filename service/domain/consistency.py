@@ -5,8 +5,9 @@ than the item's own wait for review); the revision of its own version is the ite
 (but for its links, which a write to the item at their other end changes too, and records there,
 and for fields added since it was written); its times are in order (created, then first
 published, then last changed) and its title's sort key is its title's; the search index holds
-exactly its current text and terms, or for a kind that is not searched, nothing. The vocabulary
-counts the words of published items. A write that was cut off (a killed worker, a lost
+exactly its current text and terms, or for a kind that is not searched, nothing; its stored
+public JSON is what it renders as now, or, unpublished, there is none. The vocabulary counts the
+words of published items. A write that was cut off (a killed worker, a lost
 connection) must leave all of these true, since each write is one transaction.
 """
 
@@ -16,11 +17,12 @@ from itertools import pairwise
 
 import sqlalchemy as sa
 
-from service.domain import search
+from service.domain import public_items, search
 from service.domain.content import KINDS, ContentKind, numbered_citations, snapshot
 from service.domain.db import db
+from service.domain.loading import load_options
 from service.domain.models import ContentItem, Revision, SlugRedirect
-from service.domain.queries import ALL_STATUSES, load_options
+from service.domain.queries import ALL_STATUSES
 from service.domain.text import sort_key
 
 
@@ -71,7 +73,7 @@ def check_consistency() -> list[str]:
         for word in sorted(found.keys() | expected.keys())
         if found.get(word) != expected.get(word)
     ]
-    return problems
+    return problems + public_items.problems(db.session)
 
 
 def _times_out_of_order(name: str, item: ContentItem) -> list[str]:

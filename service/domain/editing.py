@@ -8,6 +8,7 @@ version it read), writes a revision with a full snapshot and updates the search 
 """
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from service.domain import claims, search
+from service.domain import claims, public_items, search
 from service.domain.content import KINDS, ContentKind, kind_of, snapshot
 from service.domain.db import db
 from service.domain.errors import (
@@ -105,6 +106,8 @@ def update_item(
         # After the bump: writers queue on it, so no citation of this source commits meanwhile.
         _refuse_if_cited(item)
     before = item.status
+    # Read before the changes: queries while applying them flush, and a flush forgets what was.
+    shown_before = _Shown.of(item)
     apply_changes(item, kind, changes)
     if action is None:
         # Publishing and archiving are named apart, so that mirrors of the content can act on them.
@@ -119,6 +122,7 @@ def update_item(
         check_claims=check_claims,
         version=version,
         reviewed_by=reviewed_by,
+        shown_before=shown_before,
     )
 
 
@@ -343,9 +347,12 @@ def _save(
     check_claims: bool = True,
     version: int | None = None,
     reviewed_by: str | None = None,
+    shown_before: "_Shown | None" = None,
 ) -> ContentItem:
-    """Write the change: its times, its version, its revision and its search entry. `reviewed_by`:
-    the person who reviewed this version (an approval, a re-confirmation, the seed)."""
+    """Write the change: its times, its version, its revision, its search entry, and the public
+    JSON of the items it shows in (rendered at commit). `reviewed_by`: the person who reviewed
+    this version (an approval, a re-confirmation, the seed). `shown_before`: what the item showed
+    of itself, and where, before the change (None for a new item)."""
     session = db.session
     # One moment for the whole change: left to the column's default, a new item's created_at
     # would be read at its INSERT, after updated_at.
@@ -405,6 +412,8 @@ def _save(
         )
     )
     search.index_item(item)
+    public_items.mark({item} | _shown_in(item, shown_before))
+    public_items.touch(_public_scopes(item))
     if commit:
         commit_change(item)
     return item
@@ -431,6 +440,43 @@ def _other_ends(item: ContentItem) -> set[ContentItem]:
         if withdrawn:
             others.update(cited)
     return others
+
+
+def _public_scopes(item: ContentItem) -> set[str]:
+    """What public scopes a change alters besides items' JSON: the change feed, which lists the
+    changes of published and withdrawn items; and for a source, every item's JSON-LD that cites
+    it (it shows the source's title, author and dates)."""
+    if item.status not in ("published", "archived"):
+        return set()
+    kind = kind_of(item)
+    return {"changes"} | ({other.type for other in KINDS.values() if other.cites} if kind.cited else set())
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """What other items' public JSON shows of an item (its slug, name and whether it is
+    published), and the items that show it: those it links to, the sources it cites (their
+    `cited_by` counts it), or for a source the items citing it (their citations name it)."""
+
+    face: tuple
+    ends: frozenset[ContentItem]
+
+    @classmethod
+    def of(cls, item: ContentItem) -> "_Shown":
+        kind = kind_of(item)
+        ends = {linked for name in kind.shown_relationships for linked in getattr(item, name)}
+        if kind.cites:
+            ends.update(citation.source for citation in item.citations)
+        return cls((item.slug, item.title, item.status == "published"), frozenset(ends))
+
+
+def _shown_in(item: ContentItem, before: _Shown | None) -> set[ContentItem]:
+    """The other items whose public JSON a change may alter: where the item is added or removed,
+    and everywhere it shows when it is new or its face changes."""
+    after = _Shown.of(item)
+    if before is None or before.face != after.face:
+        return set(before.ends | after.ends if before else after.ends)
+    return set(before.ends ^ after.ends)
 
 
 def commit_change(item: ContentItem) -> None:

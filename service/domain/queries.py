@@ -2,21 +2,21 @@
 
 import functools
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from service.domain import search
+from service.domain import public_items, search
 from service.domain.content import KINDS, ContentKind
 from service.domain.db import db
+from service.domain.loading import load_options
 from service.domain.models import (
     STATUSES,
     Citation,
     ContentItem,
-    Faq,
     Revision,
     SlugRedirect,
 )
@@ -31,32 +31,12 @@ class Page:
     total: int
     page: int
     page_size: int
+    # The items are their stored public JSON (service.domain.public_items), not objects.
+    stored: bool = False
 
     @property
     def total_pages(self) -> int:
         return math.ceil(self.total / self.page_size)
-
-
-def load_options(kind: ContentKind, statuses: Sequence[str], shown: Collection[str] | None = None) -> list:
-    """Eager loads for everything an item shows (or the fields of it `shown`): one SELECT per
-    relationship, whatever the page size.
-
-    Links to items a reader may not see (drafts, archived) are left out by the same query.
-    """
-    options = []
-    if not kind.cites:
-        options.append(so.undefer(kind.model.cited_by))
-    elif shown is None or "sources" in shown:
-        options.append(so.selectinload(ContentItem.citations))
-    for name in kind.shown_relationships:
-        if shown is not None and name in kind.links and name not in shown:
-            continue
-        relationship = getattr(kind.model, name)
-        linked = relationship.property.mapper.class_
-        options.append(so.selectinload(relationship.and_(linked.status.in_(statuses))))
-    if kind.model is Faq and (shown is None or "topics" in shown):
-        options.append(so.selectinload(Faq.topic_rows))
-    return options
 
 
 def list_items(kind: ContentKind, args: dict[str, Any], *, statuses: Sequence[str]) -> Page:
@@ -103,6 +83,14 @@ def list_items(kind: ContentKind, args: dict[str, Any], *, statuses: Sequence[st
             .subquery("page_ids")
         )
         query = sa.select(model).join(page_ids, page_ids.c.id == model.id).order_by(*ordering)
+    if tuple(statuses) == PUBLIC and "fields" not in args:
+        # The public JSON of the whole items, as stored: unless one is not rendered yet.
+        stored = query.with_only_columns(public_items.public_items.c.body).outerjoin(
+            public_items.public_items, public_items.public_items.c.item_id == model.id
+        )
+        bodies = db.session.scalars(stored).all()
+        if None not in bodies:
+            return Page(bodies, total or 0, page, page_size, stored=True)
     items = db.session.scalars(query.options(*load_options(kind, statuses, args.get("fields")))).all()
     return Page(items, total or 0, page, page_size)
 

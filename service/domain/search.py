@@ -31,6 +31,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from sqlalchemy.dialects import postgresql, sqlite
 
+from service.domain import public_items
 from service.domain import words as text_words
 from service.domain.content import kind_of
 from service.domain.db import db
@@ -172,6 +173,9 @@ def index_item(item: ContentItem) -> None:
     )
     new = document(item)
     published = item.status == "published"
+    if published or was_published:
+        # What searches find changes with what the public sees of it.
+        public_items.touch({"search"})
     found = entries(new)
     old_words = (
         set(entries(Document(old[0], (), old[1], old[2])).vocabulary) if old and was_published else set()
@@ -362,9 +366,9 @@ _lexicons: dict[str, tuple[int, Lexicon]] = {}
 
 
 def lexicon() -> Lexicon:
-    """The lexicon of the current content generation, read once per generation and process."""
+    """The lexicon of the current search generation, read once per generation and process."""
     engine = db.engine
-    generation = read_generation(engine)
+    generation = read_generation(engine, ("search",))
     key = engine.url.render_as_string()
     cached = _lexicons.get(key)
     if cached and cached[0] == generation:
@@ -528,6 +532,55 @@ class Suggestion:
     highlights: list[tuple[int, int]]
 
 
+@dataclass(frozen=True)
+class _Postings:
+    """What a plan looks up: the stems as the rows of a VALUES list `q (term, grp, alt, need,
+    weight)`, and the condition on `search_terms s` of what the reader may see."""
+
+    values: str
+    where: str
+    params: dict[str, object]
+    expanding: dict[str, list[str]]
+
+    def bound(self, sql: str) -> sa.TextClause:
+        statement = sa.text(sql).bindparams(**self.params)
+        for name, values in self.expanding.items():
+            statement = statement.bindparams(sa.bindparam(name, values, expanding=True))
+        return statement
+
+
+def _postings(
+    query_plan: Plan,
+    found: Lexicon,
+    *,
+    statuses: Sequence[str],
+    type: str | Sequence[str] | None,
+    in_title: bool,
+) -> _Postings:
+    rows, params = [], {}
+    for g, group in enumerate(query_plan.groups):
+        for a, alt in enumerate(group.alternatives):
+            for s, stem in enumerate(alt.stems):
+                name = f"{g}_{a}_{s}"
+                rows.append(f"(:t{name}, {g}, {a}, {len(alt.stems)}, :w{name})")
+                params[f"t{name}"] = stem
+                params[f"w{name}"] = alt.boost * found.idf(stem)
+    expanding = {}
+    if tuple(statuses) == ("published",):
+        visible = ["s.published"]
+    else:
+        visible = ["s.item_id IN (SELECT id FROM content_items WHERE status IN :statuses)"]
+        expanding["statuses"] = list(statuses)
+    # One content type, or any of several.
+    if types := [type] if isinstance(type, str) else list(type or ()):
+        visible.append("s.type IN :types")
+        expanding["types"] = types
+    if in_title:
+        # An equality, so that the primary key (term, in_title, item_id) reads only names' stems.
+        visible.append("s.in_title = TRUE")
+    return _Postings(", ".join(rows), " AND ".join(visible), params, expanding)
+
+
 def ranked(
     query_plan: Plan,
     found: Lexicon,
@@ -541,54 +594,37 @@ def ranked(
     The rank orders by, in turn: the groups matched; those matched in the name; how much of the
     name the query matched; the weights. Each is kept below the step of the one before.
     """
-    rows, params = [], {}
-    for g, group in enumerate(query_plan.groups):
-        for a, alt in enumerate(group.alternatives):
-            for s, stem in enumerate(alt.stems):
-                name = f"{g}_{a}_{s}"
-                rows.append(f"(:t{name}, {g}, {a}, {len(alt.stems)}, :w{name})")
-                params[f"t{name}"] = stem
-                params[f"w{name}"] = alt.boost * found.idf(stem)
-    visible = (
-        ["s.published"]
-        if tuple(statuses) == ("published",)
-        else ["s.item_id IN (SELECT id FROM content_items WHERE status IN :statuses)"]
-    )
-    # One content type, or any of several.
-    types = [type] if isinstance(type, str) else list(type or ())
-    if types:
-        visible.append("s.type IN :types")
-    if in_title:
-        # An equality, so that the primary key (term, in_title, item_id) reads only names' stems.
-        visible.append("s.in_title = TRUE")
+    postings = _postings(query_plan, found, statuses=statuses, type=type, in_title=in_title)
+    where = postings.where
     required = [g for g, group in enumerate(query_plan.groups) if group.phrase or in_title]
     # A quoted phrase's stems must stand in a row: checked only on the items that have them all.
     phrase_filters = [
         f"EXISTS (SELECT 1 FROM search_index d WHERE d.item_id = groups.item_id AND d.stems LIKE :phrase_{i})"
         for i, _ in enumerate(query_plan.phrases)
     ]
-    params |= {
+    phrase_params = {
         f"phrase_{i}": f"% {' '.join(_stems(phrase))} %" for i, phrase in enumerate(query_plan.phrases)
     }
     having = (
         f"HAVING sum(CASE WHEN grp IN ({', '.join(map(str, required))}) THEN 1 ELSE 0 END) = {len(required)}"
     )
-    where = " AND ".join(visible)
     single_stems = all(len(alt.stems) == 1 for alt in query_plan.alternatives)
+    # Each match of an alternative scores apart, and an item's rank is the sum of its groups' best:
+    # one sum per item, where ranking every match costs most.
     if single_stems:
         # Alternatives of one stem each (most queries): each posting found is a match.
-        found = f"""
-            SELECT s.item_id, q.grp, CASE WHEN s.in_title THEN 1 ELSE 0 END AS in_title,
-                   s.weight * q.weight AS score, s.title_terms
+        found_sql = f"""
+            SELECT s.item_id, q.grp, {_score("s.in_title", "s.title_terms", "s.weight * q.weight")} AS score
             FROM search_terms s JOIN q ON q.term = s.term WHERE {where}"""
     else:
         # An alternative of several stems matches where all of them are found.
-        found = f"""
-            SELECT item_id, grp, CASE WHEN in_title = need THEN 1 ELSE 0 END AS in_title, score, title_terms
+        score = _score("in_title = need", "title_terms", "weights")
+        found_sql = f"""
+            SELECT item_id, grp, {score} AS score
             FROM (
                 SELECT s.item_id, q.grp, q.alt, max(q.need) AS need, count(*) AS found,
                        sum(CASE WHEN s.in_title THEN 1 ELSE 0 END) AS in_title,
-                       sum(s.weight * q.weight) AS score, max(s.title_terms) AS title_terms
+                       sum(s.weight * q.weight) AS weights, max(s.title_terms) AS title_terms
                 FROM search_terms s JOIN q ON q.term = s.term WHERE {where}
                 GROUP BY s.item_id, q.grp, q.alt
             ) AS alternatives
@@ -598,43 +634,53 @@ def ranked(
         groups = "SELECT * FROM found"
     else:
         # A group is found by its best alternative.
-        groups = """
-            SELECT item_id, grp, max(in_title) AS in_title, max(score) AS score,
-                   max(title_terms) AS title_terms
-            FROM found GROUP BY item_id, grp"""
+        groups = "SELECT item_id, grp, max(score) AS score FROM found GROUP BY item_id, grp"
     phrases = f"WHERE {' AND '.join(phrase_filters)}" if phrase_filters else ""
     if len(query_plan.groups) == 1 and len(query_plan.alternatives) == 1 and single_stems:
         # One stem in all: each item is found once, nothing to add up.
-        ranking = (
-            f"SELECT item_id, {_rank('1', 'in_title', 'title_terms', 'score')} AS rank FROM groups {phrases}"
-        )
+        ranking = f"SELECT item_id, score AS rank FROM groups {phrases}"
     else:
-        rank = _rank("count(*)", "sum(in_title)", "max(title_terms)", "sum(score)")
         ranking = f"""
-            SELECT item_id, {rank} AS rank FROM groups {phrases}
+            SELECT item_id, sum(score) AS rank FROM groups {phrases}
             GROUP BY item_id {having if required else ""}"""
-    statement = sa.text(
+    statement = postings.bound(
         f"""
-        WITH q (term, grp, alt, need, weight) AS (VALUES {", ".join(rows)}),
-        found AS ({found}),
+        WITH q (term, grp, alt, need, weight) AS (VALUES {postings.values}),
+        found AS ({found_sql}),
         groups AS ({groups})
         {ranking}
         """
-    ).bindparams(**params)
-    if "statuses" in " ".join(visible):
-        statement = statement.bindparams(sa.bindparam("statuses", list(statuses), expanding=True))
-    if types:
-        statement = statement.bindparams(sa.bindparam("types", types, expanding=True))
+    ).bindparams(**phrase_params)
     return statement.columns(item_id=sa.Integer, rank=sa.Float).subquery("ranked")
 
 
-def _rank(groups: str, in_title: str, title_terms: str, score: str) -> str:
-    """The rank from the groups found, those found in the name, the name's meaningful words and
-    the weights: each term is kept below the step of the one before."""
+def count_matches(
+    query_plan: Plan, found: Lexicon, *, statuses: Sequence[str], type: str | Sequence[str] | None = None
+) -> int:
+    """How many items `ranked` finds, without ranking them."""
+    if query_plan.phrases or any(len(alt.stems) > 1 for alt in query_plan.alternatives):
+        matches = ranked(query_plan, found, statuses=statuses, type=type)
+        return db.session.scalar(sa.select(sa.func.count()).select_from(matches)) or 0
+    # Every posting found is a match, and no group is required: the items holding any stem.
+    postings = _postings(query_plan, found, statuses=statuses, type=type, in_title=False)
+    statement = postings.bound(
+        f"""
+        WITH q (term, grp, alt, need, weight) AS (VALUES {postings.values})
+        SELECT count(*) FROM (
+            SELECT s.item_id FROM search_terms s JOIN q ON q.term = s.term WHERE {postings.where}
+            GROUP BY s.item_id
+        ) AS matches"""
+    )
+    return db.session.scalar(statement) or 0
+
+
+def _score(in_title: str, title_terms: str, weights: str) -> str:
+    """A group's score: 1 for being found, then 1/100 if in the name, and the share of the name's
+    words it is, over 10,000; its weights (below 2,000 for the most groups a query has) break
+    ties below those steps."""
     return (
-        f"CAST({groups} AS DOUBLE PRECISION) + CAST({in_title} AS DOUBLE PRECISION) / 100"
-        f" + CAST({in_title} AS DOUBLE PRECISION) / {title_terms} / 10000"
-        f" + {score} / (1 + {score}) / 1000000"
+        f"1 + CASE WHEN {in_title} THEN 0.01 + CAST(0.0001 AS DOUBLE PRECISION) / {title_terms} ELSE 0 END"
+        f" + {weights} / 10000000000"
     )
 
 
@@ -651,26 +697,26 @@ def search(
     page: int,
     page_size: int,
 ) -> tuple[list[Hit], int]:
-    """A page of hits, best first, and how many there are: one statement, and one more for the
-    count of a page past the last."""
+    """A page of hits, best first, and how many there are."""
     if not query_plan.groups:
         return [], 0
     matches = ranked(query_plan, found, statuses=statuses, type=type)
     page_of = (
-        sa.select(matches.c.item_id, matches.c.rank, sa.func.count().over().label("total"))
+        sa.select(matches.c.item_id, matches.c.rank)
         .order_by(matches.c.rank.desc(), matches.c.item_id)
         .limit(page_size)
         .offset((page - 1) * page_size)
         .subquery("page_of")
     )
-    rows = db.session.execute(_with_display(page_of, page_of.c.total)).all()
-    # Past the last page no row tells the total: it is counted apart.
-    total = rows[0].total if rows else db.session.scalar(sa.select(sa.func.count()).select_from(matches))
+    rows = db.session.execute(_with_display(page_of)).all()
+    # Apart from the page: counted in the same statement, every match would be kept and ranked
+    # (a window over all of them), where the page keeps only its best few.
+    total = count_matches(query_plan, found, statuses=statuses, type=type)
     hits = []
     for row in rows:
         snippet, highlights = make_snippet(row.body, query_plan.alternatives)
         hits.append(Hit(ItemRef(row.type, row.slug, row.title), snippet, highlights, row.rank))
-    return hits, total or 0
+    return hits, total
 
 
 def suggest(query_plan: Plan, found: Lexicon, *, limit: int = SUGGESTIONS) -> list["Suggestion"]:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 
+from service.domain import public_items
 from service.domain.db import db
 from service.domain.editing import commit_versioned
 from service.domain.errors import ContentConflict, InvalidContent
@@ -50,6 +51,12 @@ class TermClash(ContentConflict):
         """The refusal, each other set named by `name` (the web layer names its URL)."""
         found = "; ".join(f"{term!r} is in {name(set_id)}" for term, set_id in self.clashes)
         return f"A term belongs to one synonym set only: {found}."
+
+
+def _bump_generations() -> None:
+    """A change of synonyms changes what searches find, and nothing else public."""
+    bump_generation(db.session)
+    public_items.touch({"synonyms", "search"})
 
 
 def term_key(term: str) -> str:
@@ -100,7 +107,7 @@ def create_synonym_set(
 ) -> SynonymSet:
     """Make a set (version 1). `commit=False` leaves the transaction open (the seed's)."""
     terms = checked_terms(terms)
-    bump_generation(db.session)
+    _bump_generations()
     _refuse_clashes(terms, one_way)
     now = utcnow()
     synonym_set = SynonymSet(terms=terms, one_way=one_way, version=1, created_at=now, updated_at=now)
@@ -126,7 +133,7 @@ def replace_synonym_set(
     terms = checked_terms(terms)
     if terms == synonym_set.terms and one_way == synonym_set.one_way:
         return synonym_set
-    bump_generation(db.session)
+    _bump_generations()
     _refuse_clashes(terms, one_way, synonym_set.id)
     synonym_set.terms = terms
     synonym_set.one_way = one_way
@@ -141,7 +148,7 @@ def delete_synonym_set(
     synonym_set: SynonymSet, *, author: str, person: str | None = None, note: str | None = None
 ) -> None:
     """Delete a set; its revisions stay, the last one saying who deleted it."""
-    bump_generation(db.session)
+    _bump_generations()
     db.session.delete(synonym_set)
     _record(synonym_set, "deleted", author, person, note, version=synonym_set.version + 1)
     commit_versioned(WHAT)

@@ -1,5 +1,5 @@
-"""Conditional requests, in one place: strong ETags made from cheap data (the content generation,
-item versions), 304 for If-None-Match (and If-Modified-Since where Last-Modified is sent), 428 and
+"""Conditional requests, in one place: strong ETags made from cheap data (generations, item
+versions, stored JSON), 304 for If-None-Match (and If-Modified-Since where Last-Modified is sent), 428 and
 412 for If-Match, and the caching headers.
 
 A tag of a compressed response (`"abc:gzip"`) arrives here as the tag itself (compression.py);
@@ -21,15 +21,15 @@ from flask_smorest import abort
 from werkzeug.datastructures import Headers
 from werkzeug.http import http_date, parse_set_header
 
-from service.domain import queries, review
-from service.domain.content import ContentKind, kind_of
+from service.domain import public_items, queries, review
+from service.domain.content import KINDS, ContentKind, kind_of
 from service.domain.db import db
 from service.domain.generation import read_generation
 from service.domain.models import ContentItem
 from service.settings import Settings
 from service.web.auth import current_token, sends_token
 from service.web.health_representation import ETAG_SUFFIXES
-from service.web.paths import HEALTH_PATHS
+from service.web.paths import API_PREFIX, HEALTH_PATHS
 from service.web.selection import full_etag, selection_etag
 
 # Where the response cache leaves the generation it read, so that the request reads it only once.
@@ -42,11 +42,37 @@ PUBLIC_MAX_AGE = 60
 KEPT_STATUSES = (200, 301, 304, 404)
 
 
-def current_generation() -> int:
-    """The content generation, read once per request: the response cache may have read it already."""
-    if GENERATION_ENVIRON_KEY not in request.environ:
-        request.environ[GENERATION_ENVIRON_KEY] = read_generation(db.engine)
-    return request.environ[GENERATION_ENVIRON_KEY]
+def current_generation(*scopes: str) -> int:
+    """The generation of public scopes (see public_scopes), or with none the content generation
+    (which every write bumps: editors' validators), read once per request: the response cache
+    may have read it already."""
+    key = generation_environ_key(scopes)
+    if key not in request.environ:
+        request.environ[key] = read_generation(db.engine, scopes)
+    return request.environ[key]
+
+
+def generation_environ_key(scopes: Sequence[str]) -> str:
+    return f"{GENERATION_ENVIRON_KEY}.{','.join(scopes) or 'content'}"
+
+
+_SCOPES = {kind.collection: kind.type for kind in KINDS.values()} | {
+    "search": "search",
+    "synonyms": "synonyms",
+    "changes": "changes",
+}
+
+
+def public_scopes(path: str, searched: bool) -> tuple[str, ...]:
+    """The public scopes that anonymous reads of a path are made from: its content type's (and
+    search's, for a list `searched` with `q`), search's, the synonyms' or the change feed's; none
+    for anything else, which the content generation covers."""
+    segment = path.removeprefix(f"{API_PREFIX}/").partition("/")[0] if path.startswith(API_PREFIX) else ""
+    scope = _SCOPES.get(segment)
+    if scope is None:
+        return ()
+    # A list's `q` is a search: what synonyms and every published text find changes it too.
+    return (scope, "search") if searched and scope in KINDS else (scope,)
 
 
 def etag_for(*parts: object) -> str:
@@ -215,6 +241,9 @@ def check_if_match(item: ContentItem) -> int:
         )
         # Of either representation, JSON or JSON-LD.
         current += [tag + suffix for tag in tags for suffix in ETAG_SUFFIXES.values()]
+        # The public JSON as stored has an ETag of its bytes.
+        if (stored := public_items.stored_etag(item.id)) is not None:
+            current.append(stored)
     # A selection of the item's fields (`fields=`) shows the same version as the whole.
     # Werkzeug gives an empty tag (`""`) as None.
     sent = {full_etag(tag) for tag in request.if_match if tag}

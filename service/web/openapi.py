@@ -7,6 +7,7 @@ from flask_smorest import Api, Blueprint
 
 from service.web import health_representation
 from service.web.paths import HEALTH_PATHS
+from service.web.response_schema import open_enum_property
 
 BEARER = [{"bearerAuth": []}]
 
@@ -46,7 +47,8 @@ an `X-Request-ID` (yours, when you send a plain one): quote it when you report a
 ## Generated clients
 Every operation has a stable `operationId`. The fields a representation always carries are
 `required`, and `null` only where the schema says so. Objects may gain fields, and an open enum
-(`anyOf` its known values and any string) may gain values: a client must accept both.
+(`anyOf` a named list of its known values, such as `ContentStatus`, and any string) may gain
+values: a client must accept both.
 
 ## Medical disclaimer
 The content is general information drawn from the sources it cites, not medical advice. Apps show
@@ -197,6 +199,7 @@ def register_components(api: Api) -> None:
         plugin.init_spec(spec)
         spec.plugins.append(plugin)
     api.ma_plugin.converter.add_parameter_attribute_function(comma_separated)
+    api.ma_plugin.converter.add_attribute_function(open_enum_property)
 
 
 def comma_separated(self, field, **kwargs) -> dict:

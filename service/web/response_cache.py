@@ -1,10 +1,13 @@
-"""An in-process cache of serialized anonymous GET responses, keyed by content generation, URL, the
-representation negotiated (JSON or JSON-LD) and the encoding negotiated (brotli, gzip or none).
+"""An in-process cache of serialized anonymous GET responses, keyed by the generation of what the
+URL shows, the URL, the representation negotiated (JSON or JSON-LD) and the encoding negotiated
+(brotli, gzip or none).
 
-It sits in front of Flask, as WSGI middleware: a hot read costs one tiny query (the generation,
-which lives in the database, so the cache is safe with any number of workers and instances), a
-dictionary look-up and the bytes, with no routing, no view and no serialization. Every write
-bumps the generation, so no entry outlives the content it was made from. Only what anyone may
+It sits in front of Flask, as WSGI middleware: a hot read costs one tiny query (the generation of
+the URL's public scope, which lives in the database, so the cache is safe with any number of
+workers and instances), a dictionary look-up and the bytes, with no routing, no view and no
+serialization. A change bumps the generations of the scopes it alters (a type's items and lists,
+search, synonyms, the change feed: service.domain.generation), so no entry outlives the content
+it was made from, and entries of what a change did not touch stay. Only what anyone may
 see is kept: GETs of the API without an Authorization header, answered 200. The cache is
 bounded in entries and in bytes (keys, headers and bodies), and evicts the least recently used first.
 The key holds the representation the Accept header negotiates, never the header itself: a URL has
@@ -28,7 +31,7 @@ from service.domain.db import db
 from service.domain.generation import read_generation
 from service.web.auth import sends_token
 from service.web.compression import negotiated_encoding, without_encoding
-from service.web.conditional import GENERATION_ENVIRON_KEY, is_fresh
+from service.web.conditional import generation_environ_key, is_fresh, public_scopes
 from service.web.errors import UNAVAILABLE_ENVIRON_KEY, is_unavailable
 from service.web.health_representation import negotiate
 
@@ -120,16 +123,17 @@ class ResponseCacheMiddleware:
             or not environ.get("PATH_INFO", "").startswith("/api/")
         ):
             return self.wsgi_app(environ, start_response)
+        # Parameters in any order are one query; a repeated one keeps its values' order.
+        pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        query = tuple(sorted(pairs, key=lambda pair: pair[0]))
+        scopes = public_scopes(environ["PATH_INFO"], searched=any(name == "q" for name, _ in pairs))
         try:
-            generation = read_generation(self.engine)
+            generation = read_generation(self.engine, scopes)
         except Exception as error:
             # The app answers: a 503 at once when the database is unavailable, without a second wait.
             if is_unavailable(error):
                 environ[UNAVAILABLE_ENVIRON_KEY] = error
             return self.wsgi_app(environ, start_response)
-        # Parameters in any order are one query; a repeated one keeps its values' order.
-        pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-        query = tuple(sorted(pairs, key=lambda pair: pair[0]))
         key = (
             generation,
             environ["PATH_INFO"],
@@ -139,7 +143,7 @@ class ResponseCacheMiddleware:
         )
         entry = self.cache.get(key)
         if entry is None:
-            environ[GENERATION_ENVIRON_KEY] = generation
+            environ[generation_environ_key(scopes)] = generation
             environ[CACHE_KEY_ENVIRON_KEY] = key
             return self.wsgi_app(environ, start_response)
         if is_fresh(

@@ -25,14 +25,35 @@ class ResponseSchema(ma.Schema):
 
 
 class OpenEnum(fields.String):
-    """A string from a list that may grow (a content type, a status, an action): the spec gives the
-    values known today as `anyOf` an enum and any string, so that a generated client offers them and
-    still accepts a new one. Its own type is left to the `anyOf` (see service.web.api)."""
+    """A string from a list that may grow (a content type, a status, an action). The spec names the
+    list, the values known today, as a schema of its own (`ContentStatus`), and gives each field of
+    it as `anyOf` that schema and any string: generated clients make one type of the list, offer its
+    values and still accept a new one. See `open_enum_property`."""
 
-    def __init__(self, values: Iterable[str], **kwargs: Any) -> None:
-        metadata = kwargs.pop("metadata", {})
-        known = {"anyOf": [{"type": "string", "enum": list(values)}, {"type": "string"}]}
-        super().__init__(metadata=known | metadata, **kwargs)
+    def __init__(self, name: str, values: Iterable[str], **kwargs: Any) -> None:
+        self.enum_name = name
+        self.enum_values = tuple(values)
+        super().__init__(**kwargs)
+
+
+def open_enum_property(self: Any, field: ma.fields.Field, **kwargs: Any) -> dict:
+    """apispec attribute function (bound to its converter, `self`): an open enum's property, its
+    named schema registered the first time a field of it is met. Its type is left to the `anyOf`
+    (see service.web.api); two lists of one name but different values are a mistake, refused."""
+    if not isinstance(field, OpenEnum):
+        return {}
+    known = {
+        "type": "string",
+        "enum": list(field.enum_values),
+        "description": "The values known today. An open list: a field of it takes any other string too.",
+        "example": field.enum_values[0],
+    }
+    schemas = self.spec.components.schemas
+    if field.enum_name not in schemas:
+        self.spec.components.schema(field.enum_name, known)
+    elif schemas[field.enum_name] != known:
+        raise ValueError(f"Two open enums are named {field.enum_name}: {schemas[field.enum_name]}, {known}")
+    return {"anyOf": [self.spec.components.get_ref("schema", field.enum_name), {"type": "string"}]}
 
 
 class UrlPath(fields.Function):

@@ -151,7 +151,7 @@ STATUS_DESCRIPTION = (
 
 class ContentItemSchema(ResponseSchema):
     slug = fields.String(metadata=_doc("The item's id in URLs.", "checkpoint-inhibitors"))
-    status = OpenEnum(STATUSES, metadata=_doc(STATUS_DESCRIPTION, "published"))
+    status = OpenEnum("ContentStatus", STATUSES, metadata=_doc(STATUS_DESCRIPTION, "published"))
     version = fields.Integer(metadata=_doc("1 at creation, +1 on every change.", 1))
     published_version = fields.Function(
         lambda item: getattr(item, "public_version", item.version if item.status == "published" else None),
@@ -234,7 +234,9 @@ class IndicationSchema(ContentItemSchema):
     # A closed list: a new area would be a new version of the API.
     area = fields.String(metadata=_doc(f"One of {', '.join(AREAS)}.", "cancer") | {"enum": list(AREAS)})
     immunotherapy_status = OpenEnum(
-        IMMUNOTHERAPY_STATUSES, metadata=_doc(IMMUNOTHERAPY_STATUS_DESCRIPTION, "approved")
+        "ImmunotherapyStatus",
+        IMMUNOTHERAPY_STATUSES,
+        metadata=_doc(IMMUNOTHERAPY_STATUS_DESCRIPTION, "approved"),
     )
     therapies = _linked("Therapies used or studied for it.")
     related_indications = _linked("Related diseases or conditions (a link both ways).")
@@ -301,8 +303,12 @@ class RevisionSchema(ResponseSchema):
     """One change of an item."""
 
     version = fields.Integer(metadata=_doc("The item's version after the change.", 2))
-    action = OpenEnum(REVISION_ACTIONS, metadata=_doc(REVISION_ACTION_DESCRIPTION, "updated"))
-    status = OpenEnum(STATUSES, metadata=_doc("The item's status after the change.", "published"))
+    action = OpenEnum(
+        "RevisionAction", REVISION_ACTIONS, metadata=_doc(REVISION_ACTION_DESCRIPTION, "updated")
+    )
+    status = OpenEnum(
+        "ContentStatus", STATUSES, metadata=_doc("The item's status after the change.", "published")
+    )
     slug = fields.String(metadata=_doc("The item's slug after the change.", "checkpoint-inhibitors"))
     author = fields.String(
         metadata=_doc("The name of the token that made the change, or `seed`.", "editor-ann")
@@ -610,7 +616,9 @@ CONTENT_TYPE_DESCRIPTION = (
 
 
 def content_type_field(**kwargs) -> OpenEnum:
-    return OpenEnum(CONTENT_TYPES, metadata=_doc(CONTENT_TYPE_DESCRIPTION, "therapy"), **kwargs)
+    return OpenEnum(
+        "ContentType", CONTENT_TYPES, metadata=_doc(CONTENT_TYPE_DESCRIPTION, "therapy"), **kwargs
+    )
 
 
 class ItemReferenceSchema(ResponseSchema):
@@ -634,6 +642,7 @@ class DueSchema(ItemReferenceSchema):
     """An item that waits for a reviewer, and why."""
 
     reason = OpenEnum(
+        "DueReason",
         DUE_REASONS,
         metadata=_doc(
             "`in_review`: a change waits for approval; `review_overdue`: the published version is due "

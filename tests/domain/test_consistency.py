@@ -20,6 +20,8 @@ from tests.conftest import token_headers
 from tests.servers import running_server
 from tests.workflow import approve
 
+CONSISTENT = "consistent: every item's versions, revisions, search index and public JSON agree\n"
+
 THERAPY = "/api/v1/therapies/checkpoint-inhibitors"
 
 
@@ -33,14 +35,14 @@ def test_the_seeded_and_edited_content_is_consistent(app, client, editor, review
     changed = client.patch(THERAPY, json={"summary": "Changed once."}, headers=editor | {"If-Match": etag})
     assert changed.status_code == 200
     # Changes waiting for review, then approved: consistent at each step.
-    assert _check(app) == (0, "consistent: every item's versions, revisions and search index agree\n")
+    assert _check(app) == (0, CONSISTENT)
     approve(client, THERAPY, editor, reviewer, changed.headers["ETag"])
     published = client.get(f"{THERAPY}?preview=true", headers=editor).headers["ETag"]
     restored = client.post(f"{THERAPY}/revisions/1/restore", headers=editor | {"If-Match": published})
     assert restored.status_code == 200
-    assert _check(app) == (0, "consistent: every item's versions, revisions and search index agree\n")
+    assert _check(app) == (0, CONSISTENT)
     approve(client, THERAPY, editor, reviewer, restored.headers["ETag"])
-    assert _check(app) == (0, "consistent: every item's versions, revisions and search index agree\n")
+    assert _check(app) == (0, CONSISTENT)
 
 
 def test_edited_and_restored_sources_are_consistent_and_not_indexed(app, client, editor):
@@ -49,7 +51,7 @@ def test_edited_and_restored_sources_are_consistent_and_not_indexed(app, client,
     changed = client.patch(url, json={"published_on": "2024-02-29"}, headers=editor | {"If-Match": etag})
     assert changed.status_code == 200
     client.post(f"{url}/revisions/1/restore", headers=editor | {"If-Match": changed.headers["ETag"]})
-    assert _check(app) == (0, "consistent: every item's versions, revisions and search index agree\n")
+    assert _check(app) == (0, CONSISTENT)
 
 
 @pytest.mark.parametrize(

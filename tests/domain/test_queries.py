@@ -19,16 +19,16 @@ def client(uncached_app):
 
 @pytest.fixture
 def count_statements(uncached_app, monkeypatch):
-    """Statements through SQLAlchemy, and the content generation's read, which runs on the driver's
-    connection below SQLAlchemy's statement events."""
+    """Statements through SQLAlchemy, and generations' reads, which run on the driver's connection
+    below SQLAlchemy's statement events."""
     counts = [0]
 
     def before_cursor_execute(*_args):
         counts[-1] += 1
 
-    def counted_read_generation(engine):
+    def counted_read_generation(engine, scopes=()):
         counts[-1] += 1
-        return read_generation(engine)
+        return read_generation(engine, scopes)
 
     monkeypatch.setattr(conditional, "read_generation", counted_read_generation)
 

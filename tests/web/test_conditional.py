@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
+from service.domain import public_items
 from service.domain.content import MECHANISM
 from service.domain.db import db
 from service.domain.editing import create_item, update_item
@@ -92,14 +93,19 @@ def test_what_shared_caches_may_do_follows_the_settings(backend):
     assert response.headers["Cache-Control"] == "public, max-age=60, s-maxage=5, stale-if-error=60"
 
 
-def test_list_etags_follow_the_query_and_every_write(app, client):
+def test_list_etags_follow_the_query_and_every_change_the_list_shows(app, client):
     first = client.get("/api/v1/therapies").headers["ETag"]
     assert client.get("/api/v1/therapies?page=1&page_size=20").headers["ETag"] == first
     assert client.get("/api/v1/therapies?page_size=5").headers["ETag"] != first
+    # Therapies show their indications' names, not their summaries.
     edit(app, Indication, "melanoma", summary="Changed.")
-    changed = client.get("/api/v1/therapies", headers={"If-None-Match": first})
-    assert changed.status_code == 200
-    assert changed.headers["ETag"] != first
+    assert client.get("/api/v1/therapies", headers={"If-None-Match": first}).status_code == 304
+    edit(app, Indication, "melanoma", name="Melanoma (skin cancer)", alternate_names=["melanoma"])
+    renamed = client.get("/api/v1/therapies", headers={"If-None-Match": first})
+    assert renamed.status_code == 200 and renamed.headers["ETag"] != first
+    edit(app, Therapy, "cytokines", summary="Changed.")
+    changed = client.get("/api/v1/therapies", headers={"If-None-Match": renamed.headers["ETag"]})
+    assert changed.status_code == 200 and changed.headers["ETag"] != renamed.headers["ETag"]
 
 
 def test_an_item_etag_changes_with_the_item_and_with_what_it_links_to(app, client):
@@ -147,6 +153,8 @@ def written_long_ago(app) -> str:
         db.session.execute(sa.update(ContentItem).values(created_at=LONG_AGO, updated_at=LONG_AGO))
         published = sa.update(ContentItem).where(ContentItem.published_at.is_not(None))
         db.session.execute(published.values(published_at=LONG_AGO))
+        # Changed below the editing path: the stored public JSON is rendered again, as it shows them.
+        public_items.render_all(db.session)
         db.session.commit()
     return "Mon, 05 Jan 2026 12:00:00 GMT"
 

@@ -7,7 +7,16 @@ import json
 
 from jsonschema import Draft202012Validator
 
-from service.domain.models import AREAS, CONTENT_TYPES, IMMUNOTHERAPY_STATUSES, STATUSES
+from service.domain.models import (
+    AREAS,
+    CONTENT_TYPES,
+    IMMUNOTHERAPY_STATUSES,
+    REVISION_ACTIONS,
+    ROLES,
+    STATUSES,
+    SYNONYM_ACTIONS,
+)
+from service.web.schemas import DUE_REASONS
 from tests.web.test_openapi import operations, served
 
 REF = "#/components/schemas/"
@@ -101,7 +110,7 @@ def test_every_field_a_response_always_carries_is_required(client):
     schemas = spec["components"]["schemas"]
     names = _response_schema_names(spec)
     assert {"Therapy", "Mechanism", "Indication", "Faq", "Source", "Hit", "Link", "Citation"} <= names
-    assert {"Problem", "PaginationMetadata", "Changes", "Token", "SynonymSet", "Revision"} <= names
+    assert {"Problem", "PaginationMetadata", "ChangeFeed", "Token", "SynonymSet", "Revision"} <= names
     for name in names:
         schema = schemas[name]
         properties = set(schema.get("properties", {}))
@@ -110,34 +119,45 @@ def test_every_field_a_response_always_carries_is_required(client):
         assert schema.get("additionalProperties", True) is not False, name
 
 
-def _open_enum(values) -> list[dict]:
-    return [{"type": "string", "enum": list(values)}, {"type": "string"}]
+CONTENT = ("Therapy", "Mechanism", "Indication", "Faq", "Source")
+CHANGES = ("Revision", "RevisionDetail", "Change")
 
 
 def test_closed_enums_are_enums_and_open_ones_take_new_values(client):
-    schemas = served(client)["components"]["schemas"]
+    spec = served(client)
+    schemas = spec["components"]["schemas"]
     area = schemas["Indication"]["properties"]["area"]
     assert area["type"] == "string" and area["enum"] == list(AREAS)
-    open_enums = [
-        ("Therapy", "status", STATUSES),
-        ("Source", "status", STATUSES),
-        ("Indication", "immunotherapy_status", IMMUNOTHERAPY_STATUSES),
-        ("Change", "type", CONTENT_TYPES),
-        ("Change", "status", STATUSES),
-        ("Hit", "type", CONTENT_TYPES),
-        ("Suggestion", "type", CONTENT_TYPES),
-        ("Due", "type", CONTENT_TYPES),
-    ]
-    for schema, field, values in open_enums:
-        definition = schemas[schema]["properties"][field]
-        assert definition["anyOf"] == _open_enum(values), (schema, field)
-        assert "type" not in definition, (schema, field)
-        validator = Draft202012Validator(definition)
-        assert validator.is_valid(values[0]) and validator.is_valid("a-value-added-later")
-        assert not validator.is_valid(None)
-    for schema in ("Revision", "Change", "SynonymRevision", "Token", "WhoAmI"):
-        properties = schemas[schema]["properties"]
-        assert all("anyOf" in properties[field] for field in ("action", "role") if field in properties)
+    # Each open list is one named schema, so that a generated client makes one type of it; every
+    # field of it is `anyOf` that schema and any string.
+    open_enums = {
+        "ContentStatus": (STATUSES, [(name, "status") for name in (*CONTENT, *CHANGES)]),
+        "ImmunotherapyStatus": (IMMUNOTHERAPY_STATUSES, [("Indication", "immunotherapy_status")]),
+        "ContentType": (CONTENT_TYPES, [(name, "type") for name in ("Change", "Hit", "Suggestion", "Due")]),
+        "RevisionAction": (REVISION_ACTIONS, [(name, "action") for name in CHANGES]),
+        "SynonymAction": (SYNONYM_ACTIONS, [("SynonymRevision", "action")]),
+        "Role": (ROLES, [(name, "role") for name in ("Token", "NewToken", "WhoAmI")]),
+        "DueReason": (DUE_REASONS, [("Due", "reason")]),
+    }
+    fields_of = {}
+    for name, schema in schemas.items():
+        for field, definition in schema.get("properties", {}).items():
+            for alternative in definition.get("anyOf", []):
+                if alternative.get("$ref", "").removeprefix(REF) in open_enums:
+                    fields_of.setdefault(alternative["$ref"].removeprefix(REF), set()).add((name, field))
+    for enum, (values, uses) in open_enums.items():
+        assert (schemas[enum]["type"], schemas[enum]["enum"]) == ("string", list(values)), enum
+        assert schemas[enum]["description"] and schemas[enum]["example"] in values, enum
+        # The selected representations (`TherapyFields`, ...) use them as the whole ones do.
+        selected = {(f"{name}Fields", field) for name, field in uses if name in CONTENT}
+        assert fields_of[enum] == set(uses) | selected, enum
+        for schema, field in fields_of[enum]:
+            definition = schemas[schema]["properties"][field]
+            assert definition["anyOf"] == [{"$ref": f"{REF}{enum}"}, {"type": "string"}], (schema, field)
+            assert "type" not in definition, (schema, field)
+            validator = Draft202012Validator({**definition, "components": spec["components"]})
+            assert validator.is_valid(values[0]) and validator.is_valid("a-value-added-later")
+            assert not validator.is_valid(None)
 
 
 def test_problem_details_are_typed_field_by_field(client):

@@ -93,7 +93,7 @@ def test_log_lines_are_json_objects_with_every_field_and_utc_times(client, edito
 
 def test_an_error_keeps_its_trace_in_the_log_and_gives_the_client_its_id(app, client, caplog):
     with app.app_context():
-        db.session.execute(sa.text("DROP TABLE faq_topics"))
+        db.session.execute(sa.text("DROP TABLE public_items"))
         db.session.commit()
     response = get(client, "/api/v1/faqs", headers={"X-Request-ID": "report-me"})
     assert response.status_code == 500

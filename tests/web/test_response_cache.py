@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from service.domain.db import db
-from service.domain.generation import GENERATION_SQL
+from service.domain.generation import public_generation_sql
 from service.web.response_cache import CachedResponse, ResponseCache
 from tests.apps import make_app
 from tests.workflow import approve
@@ -41,7 +41,7 @@ def test_a_repeated_anonymous_read_is_served_from_memory_with_one_tiny_query(bac
     # One connection, used for the content generation alone: no view, no serialization.
     assert (database_use["statements"], database_use["checkouts"]) == (0, 1)
     if backend.name == "sqlite":
-        assert database_use["driver_sql"] == [GENERATION_SQL]
+        assert database_use["driver_sql"] == [public_generation_sql(("therapy",))]
     assert again.data == first.data
     for header in ("ETag", "X-Pagination", "Link", "Content-Type"):
         assert again.headers[header] == first.headers[header]
@@ -55,7 +55,32 @@ def test_a_repeated_anonymous_read_is_served_from_memory_with_one_tiny_query(bac
     )
 
 
-def test_a_write_makes_every_cached_response_stale(client, editor, reviewer):
+def _served_from_memory(client, database_use, url: str) -> bool:
+    database_use.update(statements=0, checkouts=0, driver_sql=[])
+    assert client.get(url).status_code == 200
+    return database_use["statements"] == 0
+
+
+def test_a_change_chills_only_the_responses_that_show_it(client, database_use, editor, reviewer):
+    shown = ["/api/v1/faqs", "/api/v1/faqs/what-is-immunotherapy", "/api/v1/search?q=immunotherapy"]
+    # Mechanisms and indications show no FAQ; the spec shows no content at all.
+    untouched = ["/api/v1/mechanisms", "/api/v1/indications/melanoma", "/api/v1/openapi.json"]
+    for url in shown + untouched:
+        client.get(url)
+    faq = "/api/v1/faqs/what-is-immunotherapy"
+    read = client.get(faq)
+    answer = read.json["answer"]["markdown"].replace("treatment", "treatment (freshly said)", 1)
+    changed = client.patch(faq, json={"answer": answer}, headers=editor | {"If-Match": read.headers["ETag"]})
+    assert changed.status_code == 200
+    # Waiting for review, nothing public changed: every cached response stays.
+    assert all(_served_from_memory(client, database_use, url) for url in shown + untouched)
+    approve(client, faq, editor, reviewer, changed.headers["ETag"])
+    assert not any(_served_from_memory(client, database_use, url) for url in shown)
+    assert all(_served_from_memory(client, database_use, url) for url in untouched)
+    assert "(freshly said)" in client.get(faq).json["answer"]["markdown"]
+
+
+def test_an_approved_change_shows_at_once_and_a_pending_one_not_at_all(client, editor, reviewer):
     url = "/api/v1/therapies/cytokines"
     before = client.get(url)
     etag = client.get(url, headers=editor).headers["ETag"]

@@ -6,14 +6,15 @@ Views parse (schemas), call one function of the editing path or of the queries, 
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from functools import wraps
 
-from flask import current_app, redirect, request
+from flask import Response, current_app, redirect, request
 from flask.views import MethodView
 from flask_smorest import abort
 from werkzeug.http import http_date
 
-from service.domain import queries, review
+from service.domain import public_items, queries, review
 from service.domain.content import ContentKind
 from service.domain.db import db
 from service.domain.editing import archive_item, create_item
@@ -28,6 +29,7 @@ from service.web.conditional import (
     latest_etag,
     list_etag,
     not_modified,
+    public_scopes,
     reader_scope,
     validator_headers,
 )
@@ -69,6 +71,17 @@ DESCRIPTIONS = {
     "faq": "Questions and their answers.",
     "source": "The source documents, with the text that every quote is checked against.",
 }
+
+
+def render_public(item: ContentItem) -> tuple[str, datetime]:
+    """An item's public JSON as a read answers it, without the final newline, and its
+    Last-Modified: what public_items stores. The item's links are loaded as the public sees them."""
+    body = current_app.json.dumps(READ_SCHEMAS[item.type]().dump(item), separators=(",", ":"))
+    return body, ItemState.of(item, queries.PUBLIC).last_modified
+
+
+def stored_json(body: str) -> Response:
+    return current_app.response_class(f"{body}\n", mimetype="application/json")
 
 
 def list_statuses(requested: Sequence[str] | None) -> Sequence[str]:
@@ -134,6 +147,18 @@ def latest(
         # The pending version was only read: nothing of it is ever written to the item.
         db.session.rollback()
     return body, status, headers
+
+
+def stored_item(stored) -> Response:
+    """A published item's stored JSON, with the validators made from it."""
+    if (unchanged := not_modified(stored.etag, stored.modified_at)) is not None:
+        unchanged.headers.update(VARY_ACCEPT)
+        return unchanged
+    response = stored_json(stored.body)
+    response.set_etag(stored.etag)
+    response.last_modified = stored.modified_at
+    response.headers.update(VARY_ACCEPT)
+    return response
 
 
 def refuse_publishing(view):
@@ -202,13 +227,17 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
         def get(self, args):
             statuses = list_statuses(args.pop("status", None))
             # `fields` is among the arguments: a selection has its own ETag.
-            etag = list_etag(current_generation(), args, (statuses, reader_scope()))
+            # Editors see drafts: every write changes their lists; the public's, only what it shows.
+            scopes = public_scopes(request.path, searched="q" in args) if current_token() is None else ()
+            etag = list_etag(current_generation(*scopes), args, (statuses, reader_scope()))
             if (unchanged := not_modified(etag)) is not None:
                 return unchanged
             page = queries.list_items(kind, args, statuses=statuses)
             headers = pagination_headers(page) | {"ETag": f'"{etag}"'}
             if "fields" in args:
                 return selected(read_schema, page.items, args["fields"], many=True), headers
+            if page.stored:
+                return stored_json(f"[{','.join(page.items)}]"), headers
             return page.items, headers
 
         @described(*docs["create"])
@@ -278,15 +307,21 @@ def content_blueprint(kind: ContentKind) -> Blueprint:
                 if current_token() is None:
                     abort(401, message="A preview shows what is not published yet: send a token.")
                 return latest(kind, _any_item(kind, slug), selection=selection)
-            statuses = queries.ALL_STATUSES if current_token() is not None else queries.PUBLIC
+            anonymous = current_token() is None
+            statuses = queries.PUBLIC if anonymous else queries.ALL_STATUSES
+            # A source is a document, not health content: it answers JSON only.
+            media_type = negotiate(request.headers.get("Accept")) if kind.cites else JSON
+            # The public JSON as stored; JSON-LD, selections and editors' reads are made here.
+            if anonymous and not selection and media_type == JSON:
+                stored = public_items.read_item(kind.type, slug)
+                if stored is not None:
+                    return stored_item(stored)
             state = ItemState.read(kind, slug, statuses)
             if state is None:
                 current = queries.redirected_slug(kind, slug, statuses=statuses)
                 if current is not None:
                     return redirect(item_href(kind, current), 301)
                 abort(404, message=f"No {kind.type} has the slug '{slug}'.")
-            # A source is a document, not health content: it answers JSON only.
-            media_type = negotiate(request.headers.get("Accept")) if kind.cites else JSON
             if selection and media_type != JSON:
                 abort(
                     422,

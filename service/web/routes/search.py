@@ -88,7 +88,7 @@ class Search(MethodView):
         `pembrolizumab`). A "double-quoted" run is a phrase that must appear as written.
         """
         statuses = queries.PUBLIC
-        etag = list_etag(current_generation(), args, statuses)
+        etag = list_etag(current_generation("search"), args, statuses)
         if (unchanged := not_modified(etag)) is not None:
             return unchanged
         page, corrected = queries.search_all(args, statuses=statuses)
@@ -111,7 +111,7 @@ class Suggest(MethodView):
         beginning of a word, best first: cheap enough to ask on every keystroke. Each carries its
         `href` and where the typed words stand in its `name`.
         """
-        etag = list_etag(current_generation(), args, queries.PUBLIC)
+        etag = list_etag(current_generation("search"), args, queries.PUBLIC)
         if (unchanged := not_modified(etag)) is not None:
             return unchanged
         lexicon = search.lexicon()

@@ -123,6 +123,7 @@ class SynonymRevisionSchema(ResponseSchema):
 
     version = fields.Integer(metadata=_doc("The set's version after the change.", 2))
     action = OpenEnum(
+        "SynonymAction",
         SYNONYM_ACTIONS,
         metadata=_doc(
             f"What the change did: {', '.join(SYNONYM_ACTIONS)}. An open list: clients must "
@@ -204,7 +205,7 @@ class SynonymSets(MethodView):
         Every set, oldest first, with any token: synonyms help readers find content but are never
         served as content. Its ETag changes with any write, so If-None-Match makes a poll cheap.
         """
-        etag = list_etag(current_generation(), args, "synonyms")
+        etag = list_etag(current_generation("synonyms"), args, "synonyms")
         if (unchanged := not_modified(etag)) is not None:
             return unchanged
         page = synonyms.list_synonym_sets(page=args["page"], page_size=args["page_size"])

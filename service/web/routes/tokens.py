@@ -30,7 +30,9 @@ blp = Blueprint("tokens", __name__, url_prefix=API_PREFIX, description="Bearer t
 
 
 def role_field(description: str = ROLES_DESCRIPTION) -> OpenEnum:
-    return OpenEnum(ROLES, metadata={"description": f"{description} An open list.", "example": "editor"})
+    return OpenEnum(
+        "Role", ROLES, metadata={"description": f"{description} An open list.", "example": "editor"}
+    )
 
 
 class TokenSchema(ResponseSchema):

@@ -268,9 +268,11 @@ def test_the_seeded_sets_were_made_by_the_seed(client, viewer):
     assert (revision["action"], revision["author"], revision["person"]) == ("created", "seed", "seed")
 
 
-def test_a_synonym_write_refreshes_every_cached_search_and_list(client, editor):
-    """Search expands queries with synonyms: a change of them is a change of every search."""
-    reads = ("/api/v1/search?q=pembrolizumab", "/api/v1/therapies", URL)
+def test_a_synonym_write_refreshes_every_cached_search_and_searched_list(client, editor):
+    """Search expands queries with synonyms: a change of them is a change of every search, and
+    of nothing else."""
+    reads = ("/api/v1/search?q=pembrolizumab", "/api/v1/therapies?q=pembrolizumab", URL)
+    untouched = client.get("/api/v1/therapies")
     etags = {}
     for url in reads:
         headers = editor if url == URL else {}
@@ -286,6 +288,11 @@ def test_a_synonym_write_refreshes_every_cached_search_and_list(client, editor):
         assert again.status_code == 200, url
         assert again.headers["ETag"] != etags[url]
         etags[url] = again.headers["ETag"]
+
+    assert (
+        client.get("/api/v1/therapies", headers={"If-None-Match": untouched.headers["ETag"]}).status_code
+        == 304
+    )
 
     client.delete(created.headers["Location"], headers=editor | {"If-Match": created.headers["ETag"]})
     after_delete = client.get(reads[0], headers={"If-None-Match": etags[reads[0]]})
