@@ -145,23 +145,24 @@ def test_paging_follows_link_next_and_visits_every_item_once(served, node, tmp_p
 
 def test_revalidating_gets_a_304_until_something_changes(served, node, tmp_path):
     after = """
-    // Any write makes every list's ETag new: an editor adds a synonym set.
-    const write = await fetch(`${API}/api/v1/synonyms`, {
-      method: "POST",
-      headers: {
-        Authorization: `Bearer ${process.env.CONTENT_API_TOKEN}`,
-        "Content-Type": "application/json",
-      },
-      body: JSON.stringify({ terms: ["recipe word", "another recipe word"] }),
+    // A change the list shows makes its ETag new: an editor withdraws a therapy.
+    const withdrawn = `${API}/api/v1/therapies/cytokines`;
+    const editor = { Authorization: `Bearer ${process.env.CONTENT_API_TOKEN}` };
+    const current = await fetch(`${withdrawn}?preview=true`, { headers: editor });
+    const write = await fetch(withdrawn, {
+      method: "DELETE",
+      headers: { ...editor, "If-Match": current.headers.get("ETag") },
     });
-    if (write.status !== 201) throw new Error(`the write: ${write.status}`);
+    if (write.status !== 200) throw new Error(`the write: ${write.status}`);
     const later = await revalidated(therapiesUrl);
     report({ first, again, later, asked: requests.filter((request) => request.url === therapiesUrl) });
     """
+    before, _ = read(served[0], "/api/v1/therapies", fields="name")
     result = run_recipe("revalidate", served, node, tmp_path, after)
     therapies, _ = read(served[0], "/api/v1/therapies", fields="name")
-    assert result["first"] == {"data": therapies, "changed": True}
-    assert result["again"] == {"data": therapies, "changed": False}
+    assert therapies != before
+    assert result["first"] == {"data": before, "changed": True}
+    assert result["again"] == {"data": before, "changed": False}
     assert result["later"] == {"data": therapies, "changed": True}
     first, again, later = result["asked"]
     assert (first["outcome"], first["ifNoneMatch"]) == (200, None)
