@@ -758,63 +758,75 @@ def _with_display(page: sa.Subquery, *columns: sa.ColumnElement) -> sa.Select:
 # --- Snippets ----------------------------------------------------------------------------------
 
 
-def _matched(text: str, alternatives: Sequence[Alternative]) -> list[tuple[int, int, frozenset[str]]]:
-    """Each word of the text (start, end), with the query's stems it stands for: a word found alone, a joined
-    word whose parts were looked for, or a word of several looked for together, all of which the
-    text has."""
-    found, in_text = _analysed(text)
-    stems = set()
+# A word's place in a text: [start, end) and the terms it is found by.
+Place = tuple[int, int, frozenset[str]]
+
+
+def _matched(text: str, alternatives: Sequence[Alternative]) -> tuple[list[Place], dict[int, frozenset[str]]]:
+    """The words of the text, and by the place of each word the query found, the query's stems
+    it stands for: a word found alone, a joined word whose parts were looked for, or a word of
+    several looked for together, all of which the text has. Found through the text's index of
+    terms: the cost is in the words found, not in the length of the text."""
+    places, by_term, in_text = _analysed(text)
+    stems: set[str] = set()
     for alt in alternatives:
         if len(alt.stems) == 1 or (not alt.joined and in_text.issuperset(alt.stems)):
             stems.update(alt.stems)
-    joined = [set(alt.stems) for alt in alternatives if alt.joined]
-    return [
-        (start, end, terms & stems or (terms if any(parts <= terms for parts in joined) else frozenset()))
-        for start, end, terms in found
-    ]
+    found = {index: places[index][2] & stems for stem in stems for index in by_term.get(stem, ())}
+    for alt in alternatives:
+        if alt.joined:
+            holding_all = set.intersection(*(set(by_term.get(part, ())) for part in alt.stems))
+            found |= {index: places[index][2] for index in holding_all if index not in found}
+    return places, found
 
 
 @functools.lru_cache(maxsize=128)
-def _analysed(text: str) -> tuple[list[tuple[int, int, frozenset[str]]], frozenset[str]]:
-    """The words of a text with the terms each is found by, and all of them: the same texts are
-    shown again and again, so each is analysed once (the
-    last few, so that long texts cannot fill a worker's memory)."""
-    found = [(word.start, word.end, frozenset(text_words.terms(word))) for word in text_words.words(text)]
-    return found, frozenset().union(*(terms for _, _, terms in found))
+def _analysed(text: str) -> tuple[list[Place], dict[str, tuple[int, ...]], frozenset[str]]:
+    """The words of a text with the terms each is found by, the places of each term, and all of
+    them: the same texts are shown again and again, so each is analysed once (the last few, so
+    that long texts cannot fill a worker's memory)."""
+    places = [(word.start, word.end, frozenset(text_words.terms(word))) for word in text_words.words(text)]
+    by_term: dict[str, list[int]] = {}
+    for index, (_, _, terms) in enumerate(places):
+        for term in terms:
+            by_term.setdefault(term, []).append(index)
+    return places, {term: tuple(indexes) for term, indexes in by_term.items()}, frozenset(by_term)
 
 
 def highlights(text: str, alternatives: Sequence[Alternative]) -> list[tuple[int, int]]:
     """[start, end) of each word of the text that the query found (offsets in characters)."""
-    return [(start, end) for start, end, found in _matched(text, alternatives) if found]
+    places, found = _matched(text, alternatives)
+    return [places[index][:2] for index in sorted(found)]
 
 
 def make_snippet(text: str, alternatives: Sequence[Alternative]) -> tuple[str, list[tuple[int, int]]]:
     """About SNIPPET_WORDS words of the text around the most matched words, and their places."""
-    found = _matched(text, alternatives)
-    if not found:
+    places, found = _matched(text, alternatives)
+    if not places:
         return "", []
-    # A window slides over the words: the first with the most different stems found, then the
-    # most words found, wins.
+    # A window of words slides over the text, ending at the first full window and then at each
+    # word found: the first with the most different stems found, then the most words found, wins.
+    marked = sorted(found)
+    first_end = min(SNIPPET_WORDS, len(places)) - 1
     in_window: Counter[str] = Counter()
-    marked = 0
+    entering = leaving = 0
     best, best_score = 0, (-1, -1)
-    for last, (_, _, stems) in enumerate(found):
-        if stems:
-            in_window.update(stems)
-            marked += 1
-        first = last - SNIPPET_WORDS + 1
-        if first > 0 and (leaving := found[first - 1][2]):
-            in_window.subtract(leaving)
-            marked -= 1
-        if last >= min(SNIPPET_WORDS, len(found)) - 1 and (stems or best_score[0] < 0):
-            score = (sum(1 for count in in_window.values() if count > 0), marked)
-            if score > best_score:
-                best, best_score = max(first, 0), score
-    window = found[best : best + SNIPPET_WORDS]
+    for end in [first_end, *(index for index in marked if index > first_end)]:
+        start = max(end - SNIPPET_WORDS + 1, 0)
+        while entering < len(marked) and marked[entering] <= end:
+            in_window.update(found[marked[entering]])
+            entering += 1
+        while leaving < entering and marked[leaving] < start:
+            in_window.subtract(found[marked[leaving]])
+            leaving += 1
+        score = (sum(1 for count in in_window.values() if count > 0), entering - leaving)
+        if score > best_score:
+            best, best_score = start, score
+    window = places[best : best + SNIPPET_WORDS]
     begin = 0 if best == 0 else window[0][0]
-    end = len(text) if best + SNIPPET_WORDS >= len(found) else window[-1][1]
+    end = len(text) if best + SNIPPET_WORDS >= len(places) else window[-1][1]
     prefix = "" if begin == 0 else "\u2026"
     suffix = "" if end == len(text) else "\u2026"
     shift = len(prefix) - begin
-    places = [(start + shift, stop + shift) for start, stop, stems in window if stems]
-    return prefix + text[begin:end] + suffix, places
+    shown = [places[index] for index in marked if best <= index < best + SNIPPET_WORDS]
+    return prefix + text[begin:end] + suffix, [(start + shift, stop + shift) for start, stop, _ in shown]
