@@ -98,27 +98,37 @@ def main() -> int:
     )
     parser.add_argument("--smoke", action="store_true", help="one short run of everything: proves it works")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # each result shows as it is made, even when piped
     if args.smoke:
         args.runs, args.seconds, args.servers, args.synthetic = 1, 1, ["gunicorn"], 50
 
     ensure_tool("wrk")
     ensure_tool("nginx")
     results = {"settings": {k: str(v) for k, v in vars(args).items()}} | {part: {} for part in PARTS}
+
+    def keep(part: str, key: str | None, measured: dict) -> None:
+        """Report a measurement and save the results as soon as it is made: a long run that stops
+        early keeps what it measured."""
+        if key is None:
+            results[part] = measured
+        else:
+            results[part][key] = measured
+        REPORTS[part](key, measured, args)
+        args.output.parent.mkdir(exist_ok=True)
+        args.output.write_text(json.dumps(results, indent=2))
+
     with tempfile.TemporaryDirectory() as folder:
         for server in args.servers if "hot" in args.parts else ():
-            results["hot"][server] = hot_reads(server, Path(folder), args)
+            keep("hot", server, hot_reads(server, Path(folder), args))
         backends = {"sqlite": f"sqlite:///{folder}/growth-{{n}}.db"}
         if args.postgres_url:
             backends["postgresql"] = args.postgres_url
         for backend, url in backends.items() if "misses" in args.parts else ():
-            results["misses"][backend] = misses(backend, url, args)
+            keep("misses", backend, misses(backend, url, args))
         if "writes" in args.parts:
-            results["writes"] = hot_reads_while_writing(Path(folder), args)
+            keep("writes", None, hot_reads_while_writing(Path(folder), args))
         for backend, url in backends.items() if "growth" in args.parts else ():
-            results["growth"][backend] = growth(backend, url, args)
-    print_report(results)
-    args.output.parent.mkdir(exist_ok=True)
-    args.output.write_text(json.dumps(results, indent=2))
+            keep("growth", backend, growth(backend, url, args))
     print(f"\nJSON: {args.output}")
     return 0
 
@@ -591,79 +601,86 @@ def paired_ratio(service: list[dict[str, float]], floor: list[dict[str, float]],
 # --- Report ----------------------------------------------------------------------------------------
 
 
-def print_report(results: dict) -> None:
-    for server, hot in results["hot"].items():
-        print(f"\nHot reads under {server} ({results['settings']['workers']} workers, 32 connections)")
-        columns = ["scenario", "req/s", "floor req/s", "ratio", "p50 ms", "floor p50 ms", "p99 ms"]
-        columns += ["floor p99 ms", "p99 ratio", "nginx req/s", "edge req/s", "edge/nginx"]
-        print("| " + " | ".join(columns) + " |")
-        print("| --- |" + " ---: |" * (len(columns) - 1))
-        for name, row in hot["scenarios"].items():
-            service, floor = row["service"], row["floor"]
-            cells = [
-                name,
-                f"{service['rps']:.0f}",
-                f"{floor['rps']:.0f}",
-                f"{row['rps_ratio']:.2f}",
-                f"{service['p50_ms']:.2f}",
-                f"{floor['p50_ms']:.2f}",
-                f"{service['p99_ms']:.2f}",
-                f"{floor['p99_ms']:.2f}",
-                f"{row['p99_ratio']:.2f}",
-                f"{row['nginx']['rps']:.0f}",
-                f"{row['edge']['rps']:.0f}",
-                f"{row['edge_ratio']:.2f}",
-            ]
-            print("| " + " | ".join(cells) + " |")
-        scenarios = hot["scenarios"]
-        checks = {
-            f"hot list >= {TARGETS['list_rps']}x floor req/s": scenarios["list"]["rps_ratio"]
-            >= TARGETS["list_rps"],
-            f"304 >= {TARGETS['list_304_rps']}x floor req/s": scenarios["list_304"]["rps_ratio"]
-            >= TARGETS["list_304_rps"],
-            f"hot list p99 <= {TARGETS['list_p99']}x floor p99": scenarios["list"]["p99_ratio"]
-            <= TARGETS["list_p99"],
-            f"every hot read through the edge >= {TARGETS['edge_rps']}x nginx's static req/s": min(
-                row["edge_ratio"] for row in scenarios.values()
-            )
-            >= TARGETS["edge_rps"],
-        }
-        for label, ok in checks.items():
-            print(f"  {'PASS' if ok else 'MISS'}  {label}")
-        print(f"  worker RSS after the run: {hot['worker_rss_mb']} MB")
-    for backend, missed in results["misses"].items():
-        print(f"\nCache misses on {backend}: one worker, one connection, cache off (p50 ms)")
-        print("  " + json.dumps(missed["p50_ms"]))
-        allowance = POSTGRES_ALLOWANCE if backend == "postgresql" else 0
-        for name, target in HEALTHZ_TARGETS.items():
-            ratio = missed["ratios"][name]
-            ok = ratio <= target + allowance
-            print(f"  {'PASS' if ok else 'MISS'}  {name} {ratio}x /healthz (target <= {target + allowance})")
-    if writes := results["writes"]:
-        quiet, writing = writes["quiet"]["rps"], writes["writing"]["rps"]
-        ok = writes["ratio"] >= WRITES_TARGET
-        print(f"\nHot reads of every public URL, cache on: {quiet:.0f} req/s alone, {writing:.0f} while")
-        verdict = "PASS" if ok else "MISS"
-        ratio = writes["ratio"]
-        print(f"  an editor publishes once a second: {verdict}  {ratio}x (target >= {WRITES_TARGET})")
-    for backend, grown in results["growth"].items():
-        small, large = grown["sizes"]
-        print(f"\nGrowth on {backend}, cache off: N={small} against N={large} (p50 ms)")
-        for size in (small, large):
-            row = grown["measured"][str(size)]
-            print(f"  N={size:<6} {json.dumps(row['p50_ms'])}  statements {json.dumps(row['statements'])}")
-        print(
-            f"  list {grown['list_ratio']}x (target <= {GROWTH_TARGETS['list']}), "
-            f"search {grown['search_ratio']}x (<= {GROWTH_TARGETS['search']}), "
-            f"question {grown['question_ratio']}x (<= {GROWTH_TARGETS['search']}), "
-            f"page 400 / page 1 {grown['deep_page_ratio']}x (<= {GROWTH_TARGETS['deep_page']}), "
-            f"statements unchanged: {grown['statements_unchanged']}"
+def report_hot(server: str, hot: dict, args) -> None:
+    print(f"\nHot reads under {server} ({args.workers} workers, {args.connections} connections)")
+    columns = ["scenario", "req/s", "floor req/s", "ratio", "p50 ms", "floor p50 ms", "p99 ms"]
+    columns += ["floor p99 ms", "p99 ratio", "nginx req/s", "edge req/s", "edge/nginx"]
+    print("| " + " | ".join(columns) + " |")
+    print("| --- |" + " ---: |" * (len(columns) - 1))
+    for name, row in hot["scenarios"].items():
+        service, floor = row["service"], row["floor"]
+        cells = [
+            name,
+            f"{service['rps']:.0f}",
+            f"{floor['rps']:.0f}",
+            f"{row['rps_ratio']:.2f}",
+            f"{service['p50_ms']:.2f}",
+            f"{floor['p50_ms']:.2f}",
+            f"{service['p99_ms']:.2f}",
+            f"{floor['p99_ms']:.2f}",
+            f"{row['p99_ratio']:.2f}",
+            f"{row['nginx']['rps']:.0f}",
+            f"{row['edge']['rps']:.0f}",
+            f"{row['edge_ratio']:.2f}",
+        ]
+        print("| " + " | ".join(cells) + " |")
+    scenarios = hot["scenarios"]
+    checks = {
+        f"hot list >= {TARGETS['list_rps']}x floor req/s": scenarios["list"]["rps_ratio"]
+        >= TARGETS["list_rps"],
+        f"304 >= {TARGETS['list_304_rps']}x floor req/s": scenarios["list_304"]["rps_ratio"]
+        >= TARGETS["list_304_rps"],
+        f"hot list p99 <= {TARGETS['list_p99']}x floor p99": scenarios["list"]["p99_ratio"]
+        <= TARGETS["list_p99"],
+        f"every hot read through the edge >= {TARGETS['edge_rps']}x nginx's static req/s": min(
+            row["edge_ratio"] for row in scenarios.values()
         )
-        for size, ratios in grown["miss_ratios"].items():
-            cells = ", ".join(f"{name} {ratio}x" for name, ratio in ratios.items())
-            print(f"  cache misses against an uncached item at N={size}: {cells} (each <= 2, at N={small})")
-        print(f"  worker RSS at N={large}: {grown['measured'][str(large)]['worker_rss_mb']} MB")
+        >= TARGETS["edge_rps"],
+    }
+    for label, ok in checks.items():
+        print(f"  {'PASS' if ok else 'MISS'}  {label}")
+    print(f"  worker RSS after the run: {hot['worker_rss_mb']} MB")
 
+
+def report_misses(backend: str, missed: dict, _args) -> None:
+    print(f"\nCache misses on {backend}: one worker, one connection, cache off (p50 ms)")
+    print("  " + json.dumps(missed["p50_ms"]))
+    allowance = POSTGRES_ALLOWANCE if backend == "postgresql" else 0
+    for name, target in HEALTHZ_TARGETS.items():
+        ratio = missed["ratios"][name]
+        ok = ratio <= target + allowance
+        print(f"  {'PASS' if ok else 'MISS'}  {name} {ratio}x /healthz (target <= {target + allowance})")
+
+
+def report_writes(_key: None, writes: dict, _args) -> None:
+    quiet, writing = writes["quiet"]["rps"], writes["writing"]["rps"]
+    ok = writes["ratio"] >= WRITES_TARGET
+    print(f"\nHot reads of every public URL, cache on: {quiet:.0f} req/s alone, {writing:.0f} while")
+    verdict = "PASS" if ok else "MISS"
+    ratio = writes["ratio"]
+    print(f"  an editor publishes once a second: {verdict}  {ratio}x (target >= {WRITES_TARGET})")
+
+
+def report_growth(backend: str, grown: dict, _args) -> None:
+    small, large = grown["sizes"]
+    print(f"\nGrowth on {backend}, cache off: N={small} against N={large} (p50 ms)")
+    for size in (small, large):
+        row = grown["measured"][str(size)]
+        print(f"  N={size:<6} {json.dumps(row['p50_ms'])}  statements {json.dumps(row['statements'])}")
+    print(
+        f"  list {grown['list_ratio']}x (target <= {GROWTH_TARGETS['list']}), "
+        f"search {grown['search_ratio']}x (<= {GROWTH_TARGETS['search']}), "
+        f"question {grown['question_ratio']}x (<= {GROWTH_TARGETS['search']}), "
+        f"page 400 / page 1 {grown['deep_page_ratio']}x (<= {GROWTH_TARGETS['deep_page']}), "
+        f"statements unchanged: {grown['statements_unchanged']}"
+    )
+    for size, ratios in grown["miss_ratios"].items():
+        cells = ", ".join(f"{name} {ratio}x" for name, ratio in ratios.items())
+        print(f"  cache misses against an uncached item at N={size}: {cells} (each <= 2, at N={small})")
+    print(f"  worker RSS at N={large}: {grown['measured'][str(large)]['worker_rss_mb']} MB")
+
+
+REPORTS = {"hot": report_hot, "misses": report_misses, "writes": report_writes, "growth": report_growth}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -594,6 +594,50 @@ def ranked(
     The rank orders by, in turn: the groups matched; those matched in the name; how much of the
     name the query matched; the weights. Each is kept below the step of the one before.
     """
+    ranking = _ranking(query_plan, found, statuses=statuses, type=type, in_title=in_title)
+    statement = ranking.bound(f"WITH {ranking.ctes} {ranking.select}")
+    return statement.columns(item_id=sa.Integer, rank=sa.Float).subquery("ranked")
+
+
+def _best(ranking: "_Ranking", *, limit: int, offset: int = 0) -> sa.engine.Result:
+    """The best of the ranked items, with their type, slug, name and display text: one statement
+    of plain SQL, whose cache key is its text (a composed statement's took longer to make than
+    the statement took to run)."""
+    statement = ranking.bound(
+        f"""
+        WITH {ranking.ctes},
+        ranked AS ({ranking.select}),
+        best AS (SELECT item_id, rank FROM ranked ORDER BY rank DESC, item_id LIMIT :limit OFFSET :offset)
+        SELECT best.item_id, best.rank, c.type, c.slug, d.title, d.body
+        FROM best
+        JOIN content_items c ON c.id = best.item_id
+        JOIN search_index d ON d.item_id = best.item_id
+        ORDER BY best.rank DESC, best.item_id"""
+    )
+    return db.session.execute(statement, {"limit": limit, "offset": offset})
+
+
+@dataclass(frozen=True)
+class _Ranking:
+    """The SQL of a ranking: its common table expressions and the select of (item_id, rank)."""
+
+    ctes: str
+    select: str
+    postings: _Postings
+    phrase_params: dict[str, str]
+
+    def bound(self, sql: str) -> sa.TextClause:
+        return self.postings.bound(sql).bindparams(**self.phrase_params)
+
+
+def _ranking(
+    query_plan: Plan,
+    found: Lexicon,
+    *,
+    statuses: Sequence[str],
+    type: str | Sequence[str] | None,
+    in_title: bool,
+) -> _Ranking:
     postings = _postings(query_plan, found, statuses=statuses, type=type, in_title=in_title)
     where = postings.where
     required = [g for g, group in enumerate(query_plan.groups) if group.phrase or in_title]
@@ -643,15 +687,10 @@ def ranked(
         ranking = f"""
             SELECT item_id, sum(score) AS rank FROM groups {phrases}
             GROUP BY item_id {having if required else ""}"""
-    statement = postings.bound(
-        f"""
-        WITH q (term, grp, alt, need, weight) AS (VALUES {postings.values}),
+    ctes = f"""q (term, grp, alt, need, weight) AS (VALUES {postings.values}),
         found AS ({found_sql}),
-        groups AS ({groups})
-        {ranking}
-        """
-    ).bindparams(**phrase_params)
-    return statement.columns(item_id=sa.Integer, rank=sa.Float).subquery("ranked")
+        groups AS ({groups})"""
+    return _Ranking(ctes, ranking, postings, phrase_params)
 
 
 def count_matches(
@@ -700,15 +739,8 @@ def search(
     """A page of hits, best first, and how many there are."""
     if not query_plan.groups:
         return [], 0
-    matches = ranked(query_plan, found, statuses=statuses, type=type)
-    page_of = (
-        sa.select(matches.c.item_id, matches.c.rank)
-        .order_by(matches.c.rank.desc(), matches.c.item_id)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-        .subquery("page_of")
-    )
-    rows = db.session.execute(_with_display(page_of)).all()
+    ranking = _ranking(query_plan, found, statuses=statuses, type=type, in_title=False)
+    rows = _best(ranking, limit=page_size, offset=(page - 1) * page_size).all()
     # Apart from the page: counted in the same statement, every match would be kept and ranked
     # (a window over all of them), where the page keeps only its best few.
     total = count_matches(query_plan, found, statuses=statuses, type=type)
@@ -723,36 +755,11 @@ def suggest(query_plan: Plan, found: Lexicon, *, limit: int = SUGGESTIONS) -> li
     """Names and questions that hold every word typed (the last may be unfinished), best first."""
     if not query_plan.groups:
         return []
-    matches = ranked(query_plan, found, statuses=("published",), in_title=True)
-    best = (
-        sa.select(matches.c.item_id, matches.c.rank)
-        .order_by(matches.c.rank.desc(), matches.c.item_id)
-        .limit(limit)
-        .subquery("best")
-    )
+    ranking = _ranking(query_plan, found, statuses=("published",), type=None, in_title=True)
     return [
         Suggestion(ItemRef(row.type, row.slug, row.title), highlights(row.title, query_plan.alternatives))
-        for row in db.session.execute(_with_display(best)).all()
+        for row in _best(ranking, limit=limit).all()
     ]
-
-
-def _with_display(page: sa.Subquery, *columns: sa.ColumnElement) -> sa.Select:
-    """The page's items with their type, slug, name and display text, in the page's order."""
-    display = search_index
-    return (
-        sa.select(
-            page.c.item_id,
-            page.c.rank,
-            ContentItem.type,
-            ContentItem.slug,
-            display.c.title,
-            display.c.body,
-            *columns,
-        )
-        .join(ContentItem, ContentItem.id == page.c.item_id)
-        .join(display, display.c.item_id == page.c.item_id)
-        .order_by(page.c.rank.desc(), page.c.item_id)
-    )
 
 
 # --- Snippets ----------------------------------------------------------------------------------

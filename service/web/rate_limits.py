@@ -138,8 +138,12 @@ def register_rate_limits(app: Flask, settings: Settings) -> None:
         swallow_errors=True,
     )
     limiter.init_app(app)
-    limiter.request_filter(lambda: request.path in HEALTH_PATHS)
+    # Its one limit is on writes: reads skip it whole (their budget is the middleware's, below).
+    limiter.request_filter(lambda: request.method not in WRITE_METHODS or request.path in HEALTH_PATHS)
     for logger in (log, limiter.logger):
+        # The loggers are the process's: one filter on each, the last app's, not one per app made.
+        for earlier in [f for f in logger.filters if isinstance(f, OncePerInterval)]:
+            logger.removeFilter(earlier)
         logger.addFilter(OncePerInterval(OUTAGE_LOG_INTERVAL_SECONDS))
     count_refused_tokens(app, Budget(limiter, settings.ratelimit_auth_failures, "auth-failures"))
     app.wsgi_app = AnonymousLimitMiddleware(
