@@ -52,7 +52,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     from service.web.auth import check_tokens
     from service.web.compression import EncodedValidators, register_compression
     from service.web.conditional import register_caching_headers
-    from service.web.database_guard import SilentServerGuard, end_sessions_safely
+    from service.web.database_guard import SilentServerGuard, end_sessions_safely, read_without_transactions
     from service.web.errors import register_error_handlers
     from service.web.input import check_requests
     from service.web.parameters import refuse_undeclared_parameters
@@ -82,6 +82,8 @@ def register_extensions(app: Flask, settings: Settings) -> None:
         # Around every layer that asks the database: the cache's generation read and the app.
         with app.app_context():
             app.wsgi_app = SilentServerGuard(app.wsgi_app, db.engine, settings.database_timeout)
+        # Before any hook that asks the database (the token check): it sets how the session reads.
+        read_without_transactions(app, db.session)
     register_rate_limits(app, settings)
     # After the refused-token budget's check: a locked-out address is refused before any look-up.
     check_tokens(app)

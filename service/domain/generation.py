@@ -51,14 +51,39 @@ def read_generation(engine: sa.Engine, scopes: Sequence[str] = ()) -> int:
     SQLAlchemy's statement layer: a quarter of the cost of a Core statement, and this is the one
     query of a hot read."""
     connection = engine.raw_connection()
+    # One statement needs no transaction: on PostgreSQL, no BEGIN and ROLLBACK around it, two of
+    # its four round trips (SQLite's driver begins none for a select).
+    autocommit = engine.dialect.name == "postgresql"
     try:
+        if autocommit:
+            connection.driver_connection.autocommit = True
         cursor = connection.cursor()
         cursor.execute(public_generation_sql(tuple(scopes)) if scopes else GENERATION_SQL)
         row = cursor.fetchone()
         cursor.close()
     finally:
+        if autocommit:
+            connection.driver_connection.autocommit = False
         connection.close()
     return (row[0] or 0) if row else 0
+
+
+def request_generation(scopes: Sequence[str] = ()) -> int:
+    """read_generation, once per session (a request's): whoever asks first reads it, in the web
+    layer or in the domain (search's lexicon), and the others reuse it."""
+    known = db.session.info.setdefault(_KNOWN, {})
+    key = tuple(scopes)
+    if key not in known:
+        known[key] = read_generation(db.engine, key)
+    return known[key]
+
+
+def remember_generation(scopes: Sequence[str], value: int) -> None:
+    """A generation read before the session was (by the response cache), for request_generation."""
+    db.session.info.setdefault(_KNOWN, {})[tuple(scopes)] = value
+
+
+_KNOWN = "generation.known"
 
 
 @functools.cache

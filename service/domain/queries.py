@@ -148,10 +148,12 @@ def order_by(kind: ContentKind, sort: str | None) -> list[sa.ColumnElement]:
     return [column.desc() if descending else column.asc(), ContentItem.id.asc()]
 
 
-def search_all(args: dict[str, Any], *, statuses: Sequence[str]) -> tuple[Page, str | None]:
+def search_all(
+    args: dict[str, Any], *, statuses: Sequence[str], search_generation: int | None = None
+) -> tuple[Page, str | None]:
     """Ranked hits across every content type, each with a snippet, and the query as corrected
     when a correction was used."""
-    lexicon = search.lexicon()
+    lexicon = search.lexicon(search_generation)
     query_plan = search.plan(args["q"], lexicon)
     hits, total = search.search(
         query_plan,

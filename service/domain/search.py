@@ -365,10 +365,12 @@ class Lexicon:
 _lexicons: dict[str, tuple[int, Lexicon]] = {}
 
 
-def lexicon() -> Lexicon:
-    """The lexicon of the current search generation, read once per generation and process."""
+def lexicon(generation: int | None = None) -> Lexicon:
+    """The lexicon of the current search generation, built once per generation and process; pass
+    the generation where the request has read it already."""
     engine = db.engine
-    generation = read_generation(engine, ("search",))
+    if generation is None:
+        generation = read_generation(engine, ("search",))
     key = engine.url.render_as_string()
     cached = _lexicons.get(key)
     if cached and cached[0] == generation:

@@ -88,10 +88,11 @@ class Search(MethodView):
         `pembrolizumab`). A "double-quoted" run is a phrase that must appear as written.
         """
         statuses = queries.PUBLIC
-        etag = list_etag(current_generation("search"), args, statuses)
+        generation = current_generation("search")
+        etag = list_etag(generation, args, statuses)
         if (unchanged := not_modified(etag)) is not None:
             return unchanged
-        page, corrected = queries.search_all(args, statuses=statuses)
+        page, corrected = queries.search_all(args, statuses=statuses, search_generation=generation)
         headers = pagination_headers(page) | {"ETag": f'"{etag}"'}
         if corrected:
             headers["X-Did-You-Mean"] = quote(corrected, safe=" ")
@@ -111,8 +112,9 @@ class Suggest(MethodView):
         beginning of a word, best first: cheap enough to ask on every keystroke. Each carries its
         `href` and where the typed words stand in its `name`.
         """
-        etag = list_etag(current_generation("search"), args, queries.PUBLIC)
+        generation = current_generation("search")
+        etag = list_etag(generation, args, queries.PUBLIC)
         if (unchanged := not_modified(etag)) is not None:
             return unchanged
-        lexicon = search.lexicon()
+        lexicon = search.lexicon(generation)
         return search.suggest(search.plan(args["q"], lexicon), lexicon), {"ETag": f'"{etag}"'}
