@@ -45,45 +45,35 @@ def bump_public(session: so.Session, scopes: Iterable[str]) -> None:
     )
 
 
-def read_generation(engine: sa.Engine, scopes: Sequence[str] = ()) -> int:
+def read_generation(bind: sa.Engine | sa.Connection, scopes: Sequence[str] = ()) -> int:
     """The content generation, or with `scopes` the sum of theirs (counters that only grow: the
     sum changes when any of them does). On the pooled driver connection itself, below
     SQLAlchemy's statement layer: a quarter of the cost of a Core statement, and this is the one
-    query of a hot read."""
-    connection = engine.raw_connection()
+    query of a hot read. With a Connection, on that one: a request that reads content asks on the
+    connection it reads with (one checkout, one ping)."""
+    sql = public_generation_sql(tuple(scopes)) if scopes else GENERATION_SQL
+    if isinstance(bind, sa.Connection):
+        return _first_value(bind.connection.dbapi_connection, sql)
+    connection = bind.raw_connection()
     # One statement needs no transaction: on PostgreSQL, no BEGIN and ROLLBACK around it, two of
     # its four round trips (SQLite's driver begins none for a select).
-    autocommit = engine.dialect.name == "postgresql"
+    autocommit = bind.dialect.name == "postgresql"
     try:
         if autocommit:
             connection.driver_connection.autocommit = True
-        cursor = connection.cursor()
-        cursor.execute(public_generation_sql(tuple(scopes)) if scopes else GENERATION_SQL)
-        row = cursor.fetchone()
-        cursor.close()
+        return _first_value(connection, sql)
     finally:
         if autocommit:
             connection.driver_connection.autocommit = False
         connection.close()
+
+
+def _first_value(dbapi_connection, sql: str) -> int:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(sql)
+    row = cursor.fetchone()
+    cursor.close()
     return (row[0] or 0) if row else 0
-
-
-def request_generation(scopes: Sequence[str] = ()) -> int:
-    """read_generation, once per session (a request's): whoever asks first reads it, in the web
-    layer or in the domain (search's lexicon), and the others reuse it."""
-    known = db.session.info.setdefault(_KNOWN, {})
-    key = tuple(scopes)
-    if key not in known:
-        known[key] = read_generation(db.engine, key)
-    return known[key]
-
-
-def remember_generation(scopes: Sequence[str], value: int) -> None:
-    """A generation read before the session was (by the response cache), for request_generation."""
-    db.session.info.setdefault(_KNOWN, {})[tuple(scopes)] = value
-
-
-_KNOWN = "generation.known"
 
 
 @functools.cache

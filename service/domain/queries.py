@@ -102,17 +102,19 @@ def _stored_page(kind: ContentKind, args: dict[str, Any]) -> Page | None:
     """A page of a whole list, as its items' stored public JSON: None if one is not rendered yet."""
     count, bodies = _stored_page_statements(kind.type, args.get("sort") or kind.default_sort)
     page, page_size = args["page"], args["page_size"]
-    total = db.session.scalar(count)
-    rows = db.session.scalars(bodies, {"limit": page_size, "offset": (page - 1) * page_size}).all()
-    if None in rows:
+    rows = db.session.execute(bodies, {"limit": page_size, "offset": (page - 1) * page_size}).all()
+    if any(body is None for body, _ in rows):
         return None
-    return Page(rows, total or 0, page, page_size, stored=True)
+    # Each row carries the count; a page past the end has no row to carry it.
+    total = rows[0].total if rows else db.session.scalar(count)
+    return Page([body for body, _ in rows], total or 0, page, page_size, stored=True)
 
 
 @functools.cache
 def _stored_page_statements(kind_type: str, sort: str) -> tuple[sa.Select, sa.Select]:
-    """The count and the page of a whole public list, built once: the most read list is its first
-    page, and building a statement cost more than running it."""
+    """The count and the page of a whole public list (with the count on every row: one round
+    trip), built once: the most read list is its first page, and building a statement cost more
+    than running it."""
     kind = KINDS[kind_type]
     model = kind.model
     of_kind = (model.type == kind.type, model.status == "published")
@@ -128,7 +130,7 @@ def _stored_page_statements(kind_type: str, sort: str) -> tuple[sa.Select, sa.Se
         .subquery("page_ids")
     )
     bodies = (
-        sa.select(public_items.public_items.c.body)
+        sa.select(public_items.public_items.c.body, count.scalar_subquery().label("total"))
         .select_from(model)
         .join(page_ids, page_ids.c.id == model.id)
         .outerjoin(public_items.public_items, public_items.public_items.c.item_id == model.id)

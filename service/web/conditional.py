@@ -48,7 +48,10 @@ def current_generation(*scopes: str) -> int:
     may have read it already."""
     key = generation_environ_key(scopes)
     if key not in request.environ:
-        request.environ[key] = read_generation(db.engine, scopes)
+        # A read asks on the session's connection, which it reads the content with: one checkout
+        # (and on PostgreSQL one ping) in all. A write asks apart from its transaction.
+        bind = db.session.connection() if request.method in ("GET", "HEAD") else db.engine
+        request.environ[key] = read_generation(bind, scopes)
     return request.environ[key]
 
 
