@@ -742,10 +742,15 @@ def search(
     if not query_plan.groups:
         return [], 0
     ranking = _ranking(query_plan, found, statuses=statuses, type=type, in_title=False)
-    rows = _best(ranking, limit=page_size, offset=(page - 1) * page_size).all()
-    # Apart from the page: counted in the same statement, every match would be kept and ranked
-    # (a window over all of them), where the page keeps only its best few.
-    total = count_matches(query_plan, found, statuses=statuses, type=type)
+    offset = (page - 1) * page_size
+    rows = _best(ranking, limit=page_size, offset=offset).all()
+    if len(rows) < page_size and (rows or page == 1):
+        # The last page: what comes before it and what it holds are all there is.
+        total = offset + len(rows)
+    else:
+        # Apart from the page: counted in the same statement, every match would be kept and
+        # ranked (a window over all of them), where the page keeps only its best few.
+        total = count_matches(query_plan, found, statuses=statuses, type=type)
     hits = []
     for row in rows:
         snippet, highlights = make_snippet(row.body, query_plan.alternatives)

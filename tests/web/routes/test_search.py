@@ -1,5 +1,6 @@
 """Full-text search: ranked hits across types, punctuation in terms, phrases, hostile input."""
 
+import json
 from urllib.parse import unquote
 
 import pytest
@@ -348,3 +349,22 @@ def test_type_takes_several_content_types_meaning_any_of_them(client):
     assert len(both) == len(types("type=faq")) + len(types("type=therapy"))
     assert types("type=therapy&type=faq") == both
     assert client.get("/api/v1/search?q=immunotherapy&type=faq,source").status_code == 422
+
+
+@pytest.mark.parametrize("query", ["immunotherapy", "melanoma", "pembrolizumab"])
+def test_pages_split_the_hits_and_every_page_tells_the_same_total(client, query):
+    everything = search(client, query, page_size=100)
+    size = 3
+    pages, totals, page = [], set(), 1
+    while True:
+        response = client.get("/api/v1/search", query_string={"q": query, "page": page, "page_size": size})
+        assert response.status_code == 200, response.json
+        totals.add(response.headers["X-Pagination"])
+        if not response.json:
+            break
+        pages.append(response.json)
+        page += 1
+    # The last page may be short; past it, an empty page still tells the total.
+    assert len(pages) == -(-len(everything) // size)
+    assert [hit["slug"] for page_hits in pages for hit in page_hits] == [hit["slug"] for hit in everything]
+    assert {json.loads(header)["total"] for header in totals} == {len(everything)}
