@@ -61,9 +61,11 @@ def test_filtered_and_searched_lists_and_search_are_bounded(client, count_statem
     assert count_statements(client, "/api/v1/therapies?q=cancer&page_size=1") == count_statements(
         client, "/api/v1/therapies?q=cancer&page_size=100"
     )
-    # A page that holds every hit is its own count: one statement fewer, never more.
+    # A search page carries its count: as many statements for one hit as for every hit, and a
+    # page past the last counts apart.
     one, every = (count_statements(client, f"/api/v1/search?q=cancer&page_size={size}") for size in (1, 100))
-    assert every == one - 1
+    assert every == one
+    assert count_statements(client, "/api/v1/search?q=cancer&page=100") == one + 1
     assert count_statements(client, "/api/v1/faqs?topic=basics&page_size=100") <= 7
 
 
