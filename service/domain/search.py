@@ -821,18 +821,23 @@ def make_snippet(text: str, alternatives: Sequence[Alternative]) -> tuple[str, l
     # word found: the first with the most different stems found, then the most words found, wins.
     marked = sorted(found)
     first_end = min(SNIPPET_WORDS, len(places)) - 1
-    in_window: Counter[str] = Counter()
-    entering = leaving = 0
+    # How often each stem is found in the window, and how many stems are found in it at all.
+    in_window: dict[str, int] = {}
+    distinct = entering = leaving = 0
     best, best_score = 0, (-1, -1)
     for end in [first_end, *(index for index in marked if index > first_end)]:
         start = max(end - SNIPPET_WORDS + 1, 0)
         while entering < len(marked) and marked[entering] <= end:
-            in_window.update(found[marked[entering]])
+            for stem in found[marked[entering]]:
+                in_window[stem] = in_window.get(stem, 0) + 1
+                distinct += in_window[stem] == 1
             entering += 1
         while leaving < entering and marked[leaving] < start:
-            in_window.subtract(found[marked[leaving]])
+            for stem in found[marked[leaving]]:
+                in_window[stem] -= 1
+                distinct -= in_window[stem] == 0
             leaving += 1
-        score = (sum(1 for count in in_window.values() if count > 0), entering - leaving)
+        score = (distinct, entering - leaving)
         if score > best_score:
             best, best_score = start, score
     window = places[best : best + SNIPPET_WORDS]

@@ -17,6 +17,7 @@ from flask import Flask, Response, request
 from flask_limiter import Limit, Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from limits import parse_many
+from limits.storage import MemoryStorage
 
 from service.domain.tokens import hash_token
 from service.settings import Settings
@@ -113,6 +114,48 @@ class Budget:
         return None
 
 
+class SweptMemoryStorage(MemoryStorage):
+    """limits' in-memory storage, for fixed windows, without its timer thread: the original starts
+    a thread to forget expired windows every time its last one has ended, about a hundred a second
+    per busy worker (2 to 3% of a hot read, by py-spy). Here the requests that count forget them,
+    once a second at most; a window read after its end is forgotten at once, as before."""
+
+    STORAGE_SCHEME = ["swept-memory"]
+    SWEEP_SECONDS = 1.0
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self.timer.cancel()
+        self._next_sweep = 0.0
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        now = time.time()
+        if now >= self._next_sweep:
+            self._next_sweep = now + self.SWEEP_SECONDS
+            self.sweep(now)
+        self.get(key)
+        with self.locks[key]:
+            self.storage[key] += amount
+            if self.storage[key] == amount:
+                self.expirations[key] = now + expiry
+        return self.storage.get(key, 0)
+
+    def sweep(self, now: float) -> None:
+        """Forgets every window that has ended."""
+        for key, expires_at in list(self.expirations.items()):
+            if expires_at <= now:
+                self.storage.pop(key, None)
+                self.expirations.pop(key, None)
+                self.locks.pop(key, None)
+
+
+def storage_uri(configured: str) -> str:
+    """The storage the budgets are kept in: `memory://` is kept by SweptMemoryStorage."""
+    if configured.startswith("memory://"):
+        return configured.replace("memory://", "swept-memory://", 1)
+    return configured
+
+
 def register_rate_limits(app: Flask, settings: Settings) -> None:
     if not settings.ratelimit_enabled:
         return
@@ -129,7 +172,7 @@ def register_rate_limits(app: Flask, settings: Settings) -> None:
                 exempt_when=_anonymous,
             ),
         ],
-        storage_uri=settings.ratelimit_storage_uri,
+        storage_uri=storage_uri(settings.ratelimit_storage_uri),
         storage_options=REDIS_TIMEOUTS if redis else {},
         # No X-RateLimit-* headers: the 429 says what a client needs (Retry-After).
         headers_enabled=False,

@@ -3,6 +3,8 @@ tokens per address; 429 problem+json with Retry-After; health checks never limit
 several instances through Redis."""
 
 import os
+import threading
+import time
 import uuid
 
 import pytest
@@ -55,6 +57,26 @@ def test_anonymous_requests_are_limited_per_address_cached_or_not(limited):
     # A browser app must be able to read the refusal.
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert client.get(THERAPY, environ_base=_from("10.0.0.2")).status_code == 200
+
+
+def test_budgets_kept_in_memory_start_no_thread_and_forget_ended_windows(limited, monkeypatch):
+    app = limited(ratelimit_anonymous="100/second")
+    client = app.test_client()
+    started = []
+    start = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda thread: started.append(thread) or start(thread))
+    for index in range(5):
+        assert client.get(THERAPY, environ_base=_from(f"10.0.1.{index}")).status_code == 200
+        # limits' own memory storage starts a thread whenever its last one has ended (10 ms on).
+        time.sleep(0.02)
+    assert started == []
+    storage = next(iter(app.extensions["limiter"])).storage
+    assert len(storage.expirations) == 5
+    time.sleep(1.1)
+    assert client.get(THERAPY, environ_base=_from("10.0.1.9")).status_code == 200
+    # Every ended window is forgotten, not only those asked about again.
+    assert list(storage.expirations) == [key for key in storage.expirations if "10.0.1.9" in key]
+    assert len(storage.expirations) == 1
 
 
 def test_a_junk_token_is_no_way_around_the_anonymous_budget(limited):
