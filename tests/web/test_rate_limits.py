@@ -69,7 +69,7 @@ def test_budgets_kept_in_memory_start_no_thread_and_forget_ended_windows(limited
         assert client.get(THERAPY, environ_base=_from(f"10.0.1.{index}")).status_code == 200
         # limits' own memory storage starts a thread whenever its last one has ended (10 ms on).
         time.sleep(0.02)
-    assert started == []
+    assert [thread for thread in started if isinstance(thread, threading.Timer)] == []
     storage = next(iter(app.extensions["limiter"])).storage
     assert len(storage.expirations) == 5
     time.sleep(1.1)
