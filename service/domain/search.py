@@ -622,12 +622,13 @@ def _best(ranking: "_Ranking", *, limit: int, offset: int = 0, counted: bool = F
 
 @dataclass(frozen=True)
 class _Ranking:
-    """The SQL of a ranking: its common table expressions, the select of (item_id, rank), and the
-    values its `:name` placeholders stand for."""
+    """The SQL of a ranking: its common table expressions, the select of (item_id, rank), the
+    values its `:name` placeholders stand for, and the postings it reads."""
 
     ctes: str
     select: str
     params: dict[str, object]
+    postings: _Postings
 
     def bound(self, sql: str) -> sa.TextClause:
         return sa.text(sql).bindparams(**self.params)
@@ -707,17 +708,25 @@ def _ranking(
     ctes = f"""q (term, grp, alt, need, weight) AS (VALUES {postings.values}),
         found AS ({found_sql}),
         groups AS ({groups})"""
-    return _Ranking(ctes, ranking, postings.params | phrase_params)
+    return _Ranking(ctes, ranking, postings.params | phrase_params, postings)
 
 
-def count_matches(ranking: "_Ranking") -> int:
-    """How many items a ranking finds: for a page past the last, which has no row to say it."""
-    return (
-        ranking.execute(
-            f"WITH {ranking.ctes}, ranked AS ({ranking.select}) SELECT count(*) FROM ranked"
-        ).scalar()
-        or 0
-    )
+def count_matches(query_plan: Plan, ranking: _Ranking) -> int:
+    """How many items a ranking finds, ranking them only where the ranking decides what matches
+    (a quoted phrase, an alternative of several stems)."""
+    if query_plan.phrases or any(len(alt.stems) > 1 for alt in query_plan.alternatives):
+        sql = f"WITH {ranking.ctes}, ranked AS ({ranking.select}) SELECT count(*) FROM ranked"
+    else:
+        # Every posting found is a match, and no group is required: the items holding any stem,
+        # each of them once for one stem.
+        postings = ranking.postings
+        once = "" if len(query_plan.alternatives) == 1 else "GROUP BY s.item_id"
+        sql = f"""
+            WITH q (term, grp, alt, need, weight) AS (VALUES {postings.values})
+            SELECT count(*) FROM (
+                SELECT s.item_id FROM search_terms s JOIN q ON q.term = s.term WHERE {postings.where} {once}
+            ) AS matches"""
+    return ranking.execute(sql).scalar() or 0
 
 
 def _score(in_title: str, title_terms: str, weights: str) -> str:
@@ -748,8 +757,19 @@ def search(
         return [], 0
     ranking = _ranking(query_plan, found, statuses=statuses, type=type, in_title=False)
     offset = (page - 1) * page_size
-    rows = _best(ranking, limit=page_size, offset=offset, counted=True).all()
-    total = rows[0].total if rows else count_matches(ranking) if page > 1 else 0
+    # On PostgreSQL, where each statement is a round trip, the page carries its count. On SQLite,
+    # where a statement is a call, counting apart costs less: read twice in one statement, the
+    # ranking is kept at each of its steps (0.8 ms, against 0.25 and 0.07 apart, for a word found
+    # in 1,500 of 30,000 items).
+    together = _is_postgresql()
+    rows = _best(ranking, limit=page_size, offset=offset, counted=together).all()
+    if rows and together:
+        total = rows[0].total
+    elif len(rows) < page_size and (rows or page == 1):
+        # The last page: what comes before it and what it holds are all there is.
+        total = offset + len(rows)
+    else:
+        total = count_matches(query_plan, ranking)
     hits = []
     for row in rows:
         snippet, highlights = make_snippet(row.body, query_plan.alternatives)
