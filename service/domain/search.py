@@ -564,11 +564,11 @@ def _postings(
     if tuple(statuses) == ("published",):
         visible = ["s.published"]
     else:
-        listed = _listed("status", statuses, params)
+        listed = _listed("statuses", statuses, params)
         visible = [f"s.item_id IN (SELECT id FROM content_items WHERE status IN ({listed}))"]
     # One content type, or any of several.
     if types := [type] if isinstance(type, str) else list(type or ()):
-        visible.append(f"s.type IN ({_listed('type', types, params)})")
+        visible.append(f"s.type IN ({_listed('types', types, params)})")
     if in_title:
         # An equality, so that the primary key (term, in_title, item_id) reads only names' stems.
         visible.append("s.in_title = TRUE")
@@ -576,8 +576,10 @@ def _postings(
 
 
 def _listed(name: str, values: Sequence[str], params: dict[str, object]) -> str:
-    """Placeholders for a list of values, each bound apart: `:name_0, :name_1, ...`."""
-    names = [f"{name}_{index}" for index in range(len(values))]
+    """Placeholders for a list of values, each bound apart: `:statuses0, :statuses1, ...`. Never
+    `status_1`: a searched list puts the ranking inside a statement of its own, whose parameters
+    SQLAlchemy names after their columns that way."""
+    names = [f"{name}{index}" for index in range(len(values))]
     params.update(zip(names, values, strict=True))
     return ", ".join(f":{name}" for name in names)
 
@@ -642,9 +644,11 @@ class _Ranking:
 
 @functools.lru_cache(maxsize=256)
 def _in_driver_style(sql: str, dialect: sa.Dialect) -> str:
-    """`:name` placeholders as the driver takes them: SQLite's as they are, psycopg's `%(name)s`."""
+    """`:name` placeholders as the driver takes them: SQLite's as they are, psycopg's `%(name)s`
+    (and a `%` of the text itself doubled). The statements here hold no quoted text: every value
+    is a parameter."""
     if dialect.paramstyle == "pyformat":
-        return _PLACEHOLDER.sub(r"%(\1)s", sql)
+        return _PLACEHOLDER.sub(r"%(\1)s", sql.replace("%", "%%"))
     return sql
 
 

@@ -115,7 +115,7 @@ class Budget:
 
 
 class SweptMemoryStorage(MemoryStorage):
-    """limits' in-memory storage, for fixed windows, without its timer thread: the original starts
+    """limits' in-memory storage, for fixed windows, with its timer cancelled: the original starts
     a thread to forget expired windows every time its last one has ended, about a hundred a second
     per busy worker (2 to 3% of a hot read, by py-spy). Here the requests that count forget them,
     once a second at most; a window read after its end is forgotten at once, as before."""

@@ -126,6 +126,12 @@ def test_editors_list_several_statuses_at_once(client, editor):
     assert draft.json["slug"] in drafts and set(both) == set(drafts) | set(published)
     assert client.get("/api/v1/faqs?status=draft,published").status_code == 401
     assert client.get("/api/v1/faqs?status=draft,colour", headers=editor).status_code == 422
+    # Searched too: the draft's own words find it among the published.
+    searched = slugs_with(client, "/api/v1/faqs?status=draft,published&q=draft&page_size=100", editor)
+    assert draft.json["slug"] in searched
+    assert slugs_with(client, "/api/v1/faqs?status=published&q=draft&page_size=100", editor) == [
+        slug for slug in searched if slug != draft.json["slug"]
+    ]
 
 
 def slugs_with(client, url, headers):

@@ -351,13 +351,27 @@ def test_type_takes_several_content_types_meaning_any_of_them(client):
     assert client.get("/api/v1/search?q=immunotherapy&type=faq,source").status_code == 422
 
 
-@pytest.mark.parametrize("query", ["immunotherapy", "melanoma", "pembrolizumab"])
-def test_pages_split_the_hits_and_every_page_tells_the_same_total(client, query):
-    everything = search(client, query, page_size=100)
+@pytest.mark.parametrize(
+    ("query", "filters"),
+    [
+        ("immunotherapy", {}),
+        ("melanoma", {}),
+        ("pembrolizumab", {}),
+        # Several words, each with completions; a type filter; a quoted phrase; joined parts.
+        ("cancer vaccine side", {}),
+        ("immunotherapy", {"type": "faq,therapy"}),
+        ('"immune system" cancer', {}),
+        ("CAR-T", {}),
+    ],
+)
+def test_pages_split_the_hits_and_every_page_tells_the_same_total(client, query, filters):
+    everything = search(client, query, page_size=100, **filters)
+    assert len(everything) > 3
     size = 3
     pages, totals, page = [], set(), 1
     while True:
-        response = client.get("/api/v1/search", query_string={"q": query, "page": page, "page_size": size})
+        params = {"q": query, "page": page, "page_size": size, **filters}
+        response = client.get("/api/v1/search", query_string=params)
         assert response.status_code == 200, response.json
         totals.add(response.headers["X-Pagination"])
         if not response.json:
