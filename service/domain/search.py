@@ -625,12 +625,17 @@ def _best(ranking: "_Ranking", *, limit: int, offset: int = 0, counted: bool = F
 @dataclass(frozen=True)
 class _Ranking:
     """The SQL of a ranking: its common table expressions, the select of (item_id, rank), the
-    values its `:name` placeholders stand for, and the postings it reads."""
+    postings it reads and its quoted phrases' patterns."""
 
     ctes: str
     select: str
-    params: dict[str, object]
     postings: _Postings
+    phrase_params: dict[str, str]
+
+    @property
+    def params(self) -> dict[str, object]:
+        """The values its `:name` placeholders stand for."""
+        return self.postings.params | self.phrase_params
 
     def bound(self, sql: str) -> sa.TextClause:
         return sa.text(sql).bindparams(**self.params)
@@ -712,7 +717,7 @@ def _ranking(
     ctes = f"""q (term, grp, alt, need, weight) AS (VALUES {postings.values}),
         found AS ({found_sql}),
         groups AS ({groups})"""
-    return _Ranking(ctes, ranking, postings.params | phrase_params, postings)
+    return _Ranking(ctes, ranking, postings, phrase_params)
 
 
 def count_matches(query_plan: Plan, ranking: _Ranking) -> int:
