@@ -73,7 +73,26 @@ def check_consistency() -> list[str]:
         for word in sorted(found.keys() | expected.keys())
         if found.get(word) != expected.get(word)
     ]
+    problems += _sets_problems(terms)
     return problems + public_items.problems(db.session)
+
+
+def _sets_problems(terms: dict[int, dict[str, tuple]]) -> list[str]:
+    """Each search set holds the published items that the search terms say it does."""
+    rows = db.session.execute(sa.select(ContentItem.id, ContentItem.type))
+    types = {item_id: type for item_id, type in rows}
+    expected: dict[str, set[int]] = {}
+    for item_id, found_by in terms.items():
+        published = {term for term, (is_published, *_) in found_by.items() if is_published}
+        for name in search.set_names(types[item_id], published):
+            expected.setdefault(name, set()).add(item_id)
+    found = search.search_sets_rows()
+    return [
+        f"search set {name!r} holds {sorted(found.get(name, ()))}, "
+        f"the terms make it {sorted(expected.get(name, ()))}"
+        for name in sorted(found.keys() | expected.keys())
+        if found.get(name) != expected.get(name)
+    ]
 
 
 def _times_out_of_order(name: str, item: ContentItem) -> list[str]:

@@ -24,9 +24,10 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
+from pyroaring import BitMap
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from sqlalchemy.dialects import postgresql, sqlite
@@ -50,11 +51,17 @@ MAX_STEMS = 96
 MAX_CORRECTIONS = 4
 SNIPPET_WORDS = 24
 SUGGESTIONS = 8
+# A page found from the stored sets ranks at most this many items of a tier found by several
+# groups, and reads at most this many rows of each stem for the tier found by one; beyond, the
+# page is taken from a ranking of every match.
+RANKED_AT_ONCE = 200
+READ_AHEAD = 1000
 # Completions of the last word: the most frequent words it begins.
 COMPLETIONS = 10
 # How much an alternative counts against the word as typed.
 SYNONYM, CORRECTION, COMPLETION, PART = 0.9, 0.7, 0.6, 0.5
 
+_EMPTY_SET = BitMap().serialize()
 _QUOTED = re.compile(r'"([^"]*)"?')
 _PLACEHOLDER = re.compile(r"(?<![:\w]):(\w+)")
 
@@ -85,6 +92,12 @@ search_words = sa.Table(
     sa.Column("word", sa.String, primary_key=True),
     sa.Column("stem", sa.String),
     sa.Column("documents", sa.Integer),
+)
+search_sets = sa.Table(
+    "search_sets",
+    _metadata,
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("item_ids", sa.LargeBinary),
 )
 
 
@@ -169,9 +182,12 @@ def index_item(item: ContentItem) -> None:
     old = session.execute(
         sa.select(display.title, display.body, display.extra).where(display.item_id == item.id)
     ).first()
-    was_published = session.scalar(
-        sa.select(search_terms.c.published).where(search_terms.c.item_id == item.id).limit(1)
+    was_found_by = set(
+        session.scalars(
+            sa.select(search_terms.c.term).where(search_terms.c.item_id == item.id, search_terms.c.published)
+        )
     )
+    was_published = bool(was_found_by)
     new = document(item)
     published = item.status == "published"
     if published or was_published:
@@ -205,6 +221,48 @@ def index_item(item: ContentItem) -> None:
                 for term, (titled, weight) in found.terms.items()
             ],
         )
+    is_found_by = set(found.terms) if published else set()
+    _update_sets(item, set_names(item.type, is_found_by), set_names(item.type, was_found_by))
+
+
+def set_names(type: str, stems: set[str]) -> set[str]:
+    """The sets a published item found by these stems belongs to: one per stem, and its type's."""
+    return {f"stem {stem}" for stem in stems} | ({f"type {type}"} if stems else set())
+
+
+def _update_sets(item: ContentItem, now: set[str], before: set[str]) -> None:
+    """The item added to the sets it joins and taken from those it leaves. On PostgreSQL each set
+    is locked while it changes (in the order of their names, so that two writers never wait for
+    each other); SQLite lets one writer in at a time, and this one has written already."""
+    joined, left = now - before, before - now
+    if not joined and not left:
+        return
+    session = db.session
+    sets = search_sets.c
+    if joined:
+        # Each set joined exists before it is read, made empty where it is new.
+        insert = (postgresql if _is_postgresql() else sqlite).insert(search_sets)
+        session.execute(
+            insert.on_conflict_do_nothing(index_elements=["name"]),
+            [{"name": name, "item_ids": _EMPTY_SET} for name in sorted(joined)],
+        )
+    read = sa.select(sets.name, sets.item_ids).where(sets.name.in_(sorted(joined | left))).order_by(sets.name)
+    if _is_postgresql():
+        read = read.with_for_update()
+    changed = []
+    for name, stored in session.execute(read):
+        items = BitMap.deserialize(stored)
+        if name in joined:
+            items.add(item.id)
+        else:
+            items.discard(item.id)
+        changed.append({"set_name": name, "set_items": items.serialize()})
+    session.execute(
+        sa.update(search_sets)
+        .where(sets.name == sa.bindparam("set_name"))
+        .values(item_ids=sa.bindparam("set_items")),
+        changed,
+    )
 
 
 def _count_words(added: dict[str, str], removed: set[str]) -> None:
@@ -254,6 +312,13 @@ def search_terms_rows() -> dict[int, dict[str, tuple]]:
 def search_words_rows() -> dict[str, tuple[str, int]]:
     """The whole vocabulary: word to (stem, published items it occurs in)."""
     return {word: (stem, documents) for word, stem, documents in db.session.execute(sa.select(search_words))}
+
+
+def search_sets_rows() -> dict[str, set[int]]:
+    """Every set that holds an item: its name to its items' ids."""
+    rows = db.session.execute(sa.select(search_sets))
+    found = {name: set(BitMap.deserialize(item_ids)) for name, item_ids in rows}
+    return {name: item_ids for name, item_ids in found.items() if item_ids}
 
 
 def indexed_document(doc: Document) -> dict[str, str]:
@@ -538,11 +603,20 @@ class Suggestion:
 @dataclass(frozen=True)
 class _Postings:
     """What a plan looks up: the stems as the rows of a VALUES list `q (term, grp, alt, need,
-    weight)`, and the condition on `search_terms s` of what the reader may see."""
+    weight)`, the rows of `search_terms` it reads as `s` (`source`, with any list of items to read
+    among `ctes`), and the condition on them of what the reader may see."""
 
     values: str
     where: str
     params: dict[str, object]
+    stems: tuple[str, ...]
+    source: str = "search_terms s JOIN q ON q.term = s.term"
+    wanted: str = ""
+
+    @property
+    def ctes(self) -> str:
+        stems = f"q (term, grp, alt, need, weight) AS (VALUES {self.values})"
+        return f"{stems}, wanted (id) AS (VALUES {self.wanted})" if self.wanted else stems
 
 
 def _postings(
@@ -552,6 +626,7 @@ def _postings(
     statuses: Sequence[str],
     type: str | Sequence[str] | None,
     in_title: bool,
+    items: Iterable[int] = (),
 ) -> _Postings:
     rows, params = [], {}
     for g, group in enumerate(query_plan.groups):
@@ -572,7 +647,28 @@ def _postings(
     if in_title:
         # An equality, so that the primary key (term, in_title, item_id) reads only names' stems.
         visible.append("s.in_title = TRUE")
-    return _Postings(", ".join(rows), " AND ".join(visible), params)
+    stems = tuple(dict.fromkeys(stem for alt in query_plan.alternatives for stem in alt.stems))
+    postings = _Postings(", ".join(rows), " AND ".join(visible), params, stems)
+    return _of_items(postings, items) if items else postings
+
+
+def _of_items(postings: _Postings, items: Iterable[int]) -> _Postings:
+    """The postings of these items only, each looked up by its id: the cost is in the items, not
+    in the rows of their stems. Each database is led there its own way."""
+    params = dict(postings.params)
+    ids = _listed("items", list(items), params)
+    if _is_postgresql():
+        # Fenced (OFFSET 0), so that the ids, not the stems, lead to the rows.
+        stems = _listed("stems", postings.stems, params)
+        source = f"""(
+            SELECT * FROM search_terms WHERE item_id IN ({ids}) AND term IN ({stems}) OFFSET 0
+        ) AS s JOIN q ON q.term = s.term"""
+        return replace(postings, params=params, source=source)
+    # In this order (CROSS JOIN), so that SQLite finds each item's rows of each stem by its id.
+    wanted = ", ".join(f"({item_id})" for item_id in ids.split(", "))
+    where = f"s.term = q.term AND s.item_id = wanted.id AND s.in_title IN (FALSE, TRUE) AND {postings.where}"
+    source = "q CROSS JOIN wanted CROSS JOIN search_terms s"
+    return replace(postings, where=where, params=params, source=source, wanted=wanted)
 
 
 def _listed(name: str, values: Sequence[str], params: dict[str, object]) -> str:
@@ -664,8 +760,9 @@ def _ranking(
     statuses: Sequence[str],
     type: str | Sequence[str] | None,
     in_title: bool,
+    items: Iterable[int] = (),
 ) -> _Ranking:
-    postings = _postings(query_plan, found, statuses=statuses, type=type, in_title=in_title)
+    postings = _postings(query_plan, found, statuses=statuses, type=type, in_title=in_title, items=items)
     where = postings.where
     required = [g for g, group in enumerate(query_plan.groups) if group.phrase or in_title]
     # A quoted phrase's stems must stand in a row: checked only on the items that have them all.
@@ -686,7 +783,7 @@ def _ranking(
         # Alternatives of one stem each (most queries): each posting found is a match.
         found_sql = f"""
             SELECT s.item_id, q.grp, {_score("s.in_title", "s.title_terms", "s.weight * q.weight")} AS score
-            FROM search_terms s JOIN q ON q.term = s.term WHERE {where}"""
+            FROM {postings.source} WHERE {where}"""
     else:
         # An alternative of several stems matches where all of them are found.
         score = _score("in_title = need", "title_terms", "weights")
@@ -696,7 +793,7 @@ def _ranking(
                 SELECT s.item_id, q.grp, q.alt, max(q.need) AS need, count(*) AS found,
                        sum(CASE WHEN s.in_title THEN 1 ELSE 0 END) AS in_title,
                        sum(s.weight * q.weight) AS weights, max(s.title_terms) AS title_terms
-                FROM search_terms s JOIN q ON q.term = s.term WHERE {where}
+                FROM {postings.source} WHERE {where}
                 GROUP BY s.item_id, q.grp, q.alt
             ) AS alternatives
             WHERE found = need"""
@@ -714,7 +811,7 @@ def _ranking(
         ranking = f"""
             SELECT item_id, sum(score) AS rank FROM groups {phrases}
             GROUP BY item_id {having if required else ""}"""
-    ctes = f"""q (term, grp, alt, need, weight) AS (VALUES {postings.values}),
+    ctes = f"""{postings.ctes},
         found AS ({found_sql}),
         groups AS ({groups})"""
     return _Ranking(ctes, ranking, postings, phrase_params)
@@ -731,9 +828,9 @@ def count_matches(query_plan: Plan, ranking: _Ranking) -> int:
         postings = ranking.postings
         once = "" if len(query_plan.alternatives) == 1 else "GROUP BY s.item_id"
         sql = f"""
-            WITH q (term, grp, alt, need, weight) AS (VALUES {postings.values})
+            WITH {postings.ctes}
             SELECT count(*) FROM (
-                SELECT s.item_id FROM search_terms s JOIN q ON q.term = s.term WHERE {postings.where} {once}
+                SELECT s.item_id FROM {postings.source} WHERE {postings.where} {once}
             ) AS matches"""
     return ranking.execute(sql).scalar() or 0
 
@@ -764,26 +861,154 @@ def search(
     """A page of hits, best first, and how many there are."""
     if not query_plan.groups:
         return [], 0
-    ranking = _ranking(query_plan, found, statuses=statuses, type=type, in_title=False)
     offset = (page - 1) * page_size
-    # On PostgreSQL, where each statement is a round trip, the page carries its count. On SQLite,
-    # where a statement is a call, counting apart costs less: read twice in one statement, the
-    # ranking is kept at each of its steps (0.8 ms, against 0.25 and 0.07 apart, for a word found
-    # in 1,500 of 30,000 items).
-    together = _is_postgresql()
-    rows = _best(ranking, limit=page_size, offset=offset, counted=together).all()
-    if rows and together:
-        total = rows[0].total
-    elif len(rows) < page_size and (rows or page == 1):
-        # The last page: what comes before it and what it holds are all there is.
-        total = offset + len(rows)
-    else:
-        total = count_matches(query_plan, ranking)
+    rows, total = _page_from_sets(
+        query_plan, found, statuses=statuses, type=type, offset=offset, limit=page_size
+    ) or _page_from_ranking(query_plan, found, statuses=statuses, type=type, offset=offset, limit=page_size)
     hits = []
     for row in rows:
         snippet, highlights = make_snippet(row.body, query_plan.alternatives)
         hits.append(Hit(ItemRef(row.type, row.slug, row.title), snippet, highlights, row.rank))
     return hits, total
+
+
+def _page_from_ranking(
+    query_plan: Plan,
+    found: Lexicon,
+    *,
+    statuses: Sequence[str],
+    type: str | Sequence[str] | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[sa.Row], int]:
+    """The page and the total from a ranking of every match."""
+    ranking = _ranking(query_plan, found, statuses=statuses, type=type, in_title=False)
+    # On PostgreSQL, where each statement is a round trip, the page carries its count. On SQLite,
+    # where a statement is a call, counting apart costs less: read twice in one statement, the
+    # ranking is kept at each of its steps (0.8 ms, against 0.25 and 0.07 apart, for a word found
+    # in 1,500 of 30,000 items).
+    together = _is_postgresql()
+    rows = _best(ranking, limit=limit, offset=offset, counted=together).all()
+    if rows and together:
+        total = rows[0].total
+    elif len(rows) < limit and (rows or offset == 0):
+        # The last page: what comes before it and what it holds are all there is.
+        total = offset + len(rows)
+    else:
+        total = count_matches(query_plan, ranking)
+    return rows, total
+
+
+def _page_from_sets(
+    query_plan: Plan,
+    found: Lexicon,
+    *,
+    statuses: Sequence[str],
+    type: str | Sequence[str] | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[sa.Row], int] | None:
+    """The page and the total from the stored sets, ranking only the items that can be on the page;
+    None where the sets cannot tell (an editor's statuses, a quoted phrase, an alternative of
+    several stems) or where the page would need too many items ranked.
+
+    An item found by more of the query's groups ranks above one found by fewer, whatever else:
+    so the items are split into tiers by the number of groups they are found by, and only the
+    tiers the page reaches into are ranked. A tier of one group is usually the largest; its best
+    items are read from each stem's rows, best first, without reading them all."""
+    if (
+        tuple(statuses) != ("published",)
+        or query_plan.phrases
+        or any(len(alt.stems) > 1 for alt in query_plan.alternatives)
+    ):
+        return None
+    groups = _group_sets(query_plan, type)
+    # at_least[m]: the items found by m groups or more.
+    at_least = [BitMap() for _ in range(len(groups) + 2)]
+    for items in groups:
+        for m in range(len(groups), 1, -1):
+            at_least[m] |= at_least[m - 1] & items
+        at_least[1] |= items
+    candidates, before, place = BitMap(), 0, 0
+    for m in range(len(groups), 0, -1):
+        tier = at_least[m] - at_least[m + 1]
+        wanted = offset + limit - place  # how many of this tier, best first, reach the page
+        if place + len(tier) <= offset:
+            before += len(tier)
+        elif wanted > 0 and len(tier) <= RANKED_AT_ONCE:
+            candidates |= tier
+        elif wanted > 0 and m == 1 and wanted + len(at_least[2]) <= READ_AHEAD:
+            candidates |= _best_found_once(query_plan, found, type, tier, wanted, len(at_least[2]))
+        elif wanted > 0:
+            return None
+        place += len(tier)
+    if not candidates:
+        return [], len(at_least[1])
+    ranking = _ranking(query_plan, found, statuses=statuses, type=type, in_title=False, items=candidates)
+    return _best(ranking, limit=limit, offset=offset - before).all(), len(at_least[1])
+
+
+def _group_sets(query_plan: Plan, type: str | Sequence[str] | None) -> list[BitMap]:
+    """The published items each group finds (by any of its alternatives), of the types asked for."""
+    types = [type] if isinstance(type, str) else list(type or ())
+    names = [f"stem {alt.stems[0]}" for alt in query_plan.alternatives] + [f"type {kind}" for kind in types]
+    params: dict[str, object] = {}
+    connection = db.session.connection()
+    rows = connection.exec_driver_sql(
+        _in_driver_style(
+            f"SELECT name, item_ids FROM search_sets WHERE name IN ({_listed('names', names, params)})",
+            connection.dialect,
+        ),
+        params,
+    )
+    stored = {name: BitMap.deserialize(items) for name, items in rows}
+    groups = [
+        BitMap.union(*(stored.get(f"stem {alt.stems[0]}", BitMap()) for alt in group.alternatives))
+        for group in query_plan.groups
+    ]
+    if types:
+        of_types = BitMap.union(*(stored.get(f"type {kind}", BitMap()) for kind in types))
+        groups = [items & of_types for items in groups]
+    return groups
+
+
+def _best_found_once(
+    query_plan: Plan, found: Lexicon, type: str | Sequence[str] | None, tier: BitMap, wanted: int, others: int
+) -> BitMap:
+    """The `wanted` best items of those found by one group only (`tier`), where `others` items are
+    found by more. Each stem's rows are read best first, as the ranking scores them: among a
+    stem's first `wanted + others` rows are its `wanted` best of the tier, and so among all the
+    stems' first rows are the tier's best."""
+    postings = _postings(query_plan, found, statuses=("published",), type=type, in_title=False)
+    read = wanted + others
+    lists = []
+    for g, group in enumerate(query_plan.groups):
+        for a, _ in enumerate(group.alternatives):
+            score = _score("s.in_title", "s.title_terms", f"s.weight * :w{g}_{a}_0")
+            stem = f"s.term = :t{g}_{a}_0 AND {postings.where}"
+            # Found in a name, scored by the name's length too: few rows, sorted. Elsewhere, the
+            # score grows with the weight alone: read in the order of an index, only as far as needed.
+            lists += [
+                f"""SELECT * FROM (
+                    SELECT s.item_id, {score} AS score FROM search_terms s WHERE {stem} AND s.in_title = TRUE
+                    ORDER BY score DESC, s.item_id LIMIT {read}
+                ) AS titled_{g}_{a}""",
+                f"""SELECT * FROM (
+                    SELECT s.item_id, {score} AS score FROM search_terms s WHERE {stem} AND s.in_title = FALSE
+                    ORDER BY s.weight DESC, s.item_id LIMIT {read}
+                ) AS untitled_{g}_{a}""",
+            ]
+    connection = db.session.connection()
+    rows = connection.exec_driver_sql(
+        _in_driver_style(" UNION ALL ".join(lists), connection.dialect), postings.params
+    ).all()
+    best = BitMap()
+    for item_id, _ in sorted(rows, key=lambda row: (-row[1], row[0])):
+        if item_id in tier:
+            best.add(item_id)
+            if len(best) == wanted:
+                break
+    return best
 
 
 def suggest(query_plan: Plan, found: Lexicon, *, limit: int = SUGGESTIONS) -> list["Suggestion"]:
