@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
-from pyroaring import BitMap
+from pyroaring import BitMap, FrozenBitMap
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from sqlalchemy.dialects import postgresql, sqlite
@@ -56,6 +56,10 @@ SUGGESTIONS = 8
 # page is taken from a ranking of every match.
 RANKED_AT_ONCE = 200
 READ_AHEAD = 1000
+# The stored sets a lexicon keeps once read: the largest are a few kilobytes.
+SETS_KEPT = 1024
+# Names up to this many words are read in the order of their score (see _best_found_once).
+NAME_WORDS_IN_ORDER = 50
 # Completions of the last word: the most frequent words it begins.
 COMPLETIONS = 10
 # How much an alternative counts against the word as typed.
@@ -378,6 +382,8 @@ class Lexicon:
     triggers: dict[str, list[tuple[tuple[str, ...], SynonymEntry]]] = field(init=False)
     # Their words: known words, never corrected into others.
     synonym_words: set[str] = field(init=False)
+    # The stored sets read so far (search_sets), by name: at most SETS_KEPT.
+    sets: dict[str, FrozenBitMap] = field(init=False, default_factory=dict)
 
     def __post_init__(self):
         self.stems = {}
@@ -658,11 +664,10 @@ def _of_items(postings: _Postings, items: Iterable[int]) -> _Postings:
     params = dict(postings.params)
     ids = _listed("items", list(items), params)
     if _is_postgresql():
-        # Fenced (OFFSET 0), so that the ids, not the stems, lead to the rows.
-        stems = _listed("stems", postings.stems, params)
-        source = f"""(
-            SELECT * FROM search_terms WHERE item_id IN ({ids}) AND term IN ({stems}) OFFSET 0
-        ) AS s JOIN q ON q.term = s.term"""
+        # All the items' rows, fenced (OFFSET 0) from the stems: PostgreSQL keeps a plan for a
+        # statement it has run often, made for any values, and such a plan reads by the stems.
+        source = f"""(SELECT * FROM search_terms WHERE item_id IN ({ids}) OFFSET 0) AS s
+            JOIN q ON q.term = s.term"""
         return replace(postings, params=params, source=source)
     # In this order (CROSS JOIN), so that SQLite finds each item's rows of each stem by its id.
     wanted = ", ".join(f"({item_id})" for item_id in ids.split(", "))
@@ -922,7 +927,7 @@ def _page_from_sets(
         or any(len(alt.stems) > 1 for alt in query_plan.alternatives)
     ):
         return None
-    groups = _group_sets(query_plan, type)
+    groups = _group_sets(query_plan, found, type)
     # at_least[m]: the items found by m groups or more.
     at_least = [BitMap() for _ in range(len(groups) + 2)]
     for items in groups:
@@ -937,8 +942,14 @@ def _page_from_sets(
             before += len(tier)
         elif wanted > 0 and len(tier) <= RANKED_AT_ONCE:
             candidates |= tier
-        elif wanted > 0 and m == 1 and wanted + len(at_least[2]) <= READ_AHEAD:
-            candidates |= _best_found_once(query_plan, found, type, tier, wanted, len(at_least[2]))
+        elif (
+            wanted > 0
+            and m == 1
+            and wanted + len(at_least[2]) <= READ_AHEAD
+            and (best := _best_found_once(query_plan, found, type, tier, wanted, len(at_least[2])))
+            is not None
+        ):
+            candidates |= best
         elif wanted > 0:
             return None
         place += len(tier)
@@ -948,64 +959,79 @@ def _page_from_sets(
     return _best(ranking, limit=limit, offset=offset - before).all(), len(at_least[1])
 
 
-def _group_sets(query_plan: Plan, type: str | Sequence[str] | None) -> list[BitMap]:
-    """The published items each group finds (by any of its alternatives), of the types asked for."""
+def _group_sets(query_plan: Plan, found: Lexicon, type: str | Sequence[str] | None) -> list[FrozenBitMap]:
+    """The published items each group finds (by any of its alternatives), of the types asked for.
+    The sets are read once for each content generation, like the lexicon they belong to."""
     types = [type] if isinstance(type, str) else list(type or ())
     names = [f"stem {alt.stems[0]}" for alt in query_plan.alternatives] + [f"type {kind}" for kind in types]
-    params: dict[str, object] = {}
-    connection = db.session.connection()
-    rows = connection.exec_driver_sql(
-        _in_driver_style(
-            f"SELECT name, item_ids FROM search_sets WHERE name IN ({_listed('names', names, params)})",
-            connection.dialect,
-        ),
-        params,
-    )
-    stored = {name: BitMap.deserialize(items) for name, items in rows}
+    stored = {name: found.sets[name] for name in names if name in found.sets}
+    if missing := [name for name in names if name not in stored]:
+        params: dict[str, object] = {}
+        connection = db.session.connection()
+        rows = connection.exec_driver_sql(
+            _in_driver_style(
+                f"SELECT name, item_ids FROM search_sets WHERE name IN ({_listed('names', missing, params)})",
+                connection.dialect,
+            ),
+            params,
+        )
+        read = dict.fromkeys(missing, FrozenBitMap())
+        read |= {name: FrozenBitMap.deserialize(item_ids) for name, item_ids in rows}
+        if len(found.sets) + len(read) <= SETS_KEPT:
+            found.sets |= read
+        stored |= read
     groups = [
-        BitMap.union(*(stored.get(f"stem {alt.stems[0]}", BitMap()) for alt in group.alternatives))
+        BitMap.union(*(stored[f"stem {alt.stems[0]}"] for alt in group.alternatives))
         for group in query_plan.groups
     ]
     if types:
-        of_types = BitMap.union(*(stored.get(f"type {kind}", BitMap()) for kind in types))
+        of_types = BitMap.union(*(stored[f"type {kind}"] for kind in types))
         groups = [items & of_types for items in groups]
     return groups
 
 
 def _best_found_once(
     query_plan: Plan, found: Lexicon, type: str | Sequence[str] | None, tier: BitMap, wanted: int, others: int
-) -> BitMap:
+) -> BitMap | None:
     """The `wanted` best items of those found by one group only (`tier`), where `others` items are
-    found by more. Each stem's rows are read best first, as the ranking scores them: among a
-    stem's first `wanted + others` rows are its `wanted` best of the tier, and so among all the
-    stems' first rows are the tier's best."""
+    found by more; None where the order read cannot be trusted (below).
+
+    Each stem's rows are read best first, as the ranking scores them: among a stem's first
+    `wanted + others` rows are its `wanted` best of the tier, and so among all the stems' first
+    rows are the tier's best. Outside names, a row's score grows with its weight alone. In names,
+    a shorter name scores more by a step that no weight makes up for, up to names of
+    NAME_WORDS_IN_ORDER words (by the bounds on a text's length); where a stem's rows read reach
+    a longer name, the page is ranked in full."""
     postings = _postings(query_plan, found, statuses=("published",), type=type, in_title=False)
     read = wanted + others
     lists = []
     for g, group in enumerate(query_plan.groups):
         for a, _ in enumerate(group.alternatives):
             score = _score("s.in_title", "s.title_terms", f"s.weight * :w{g}_{a}_0")
-            stem = f"s.term = :t{g}_{a}_0 AND {postings.where}"
-            # Found in a name, scored by the name's length too: few rows, sorted. Elsewhere, the
-            # score grows with the weight alone: read in the order of an index, only as far as needed.
-            lists += [
-                f"""SELECT * FROM (
-                    SELECT s.item_id, {score} AS score FROM search_terms s WHERE {stem} AND s.in_title = TRUE
-                    ORDER BY score DESC, s.item_id LIMIT {read}
-                ) AS titled_{g}_{a}""",
-                f"""SELECT * FROM (
-                    SELECT s.item_id, {score} AS score FROM search_terms s WHERE {stem} AND s.in_title = FALSE
-                    ORDER BY s.weight DESC, s.item_id LIMIT {read}
-                ) AS untitled_{g}_{a}""",
-            ]
+            for titled, order in (("TRUE", "s.title_terms, s.weight DESC"), ("FALSE", "s.weight DESC")):
+                lists.append(
+                    f"""SELECT * FROM (
+                        SELECT s.item_id, {score} AS score, s.in_title, s.title_terms, {len(lists)} AS list
+                        FROM search_terms s
+                        WHERE s.term = :t{g}_{a}_0 AND s.in_title = {titled} AND {postings.where}
+                        ORDER BY {order}, s.item_id LIMIT {read}
+                    ) AS list_{len(lists)}"""
+                )
     connection = db.session.connection()
     rows = connection.exec_driver_sql(
         _in_driver_style(" UNION ALL ".join(lists), connection.dialect), postings.params
     ).all()
+    last_read = {row.list: row for row in rows}
+    lengths = Counter(row.list for row in rows)
+    if any(
+        row.in_title and row.title_terms > NAME_WORDS_IN_ORDER and lengths[row.list] == read
+        for row in last_read.values()
+    ):
+        return None
     best = BitMap()
-    for item_id, _ in sorted(rows, key=lambda row: (-row[1], row[0])):
-        if item_id in tier:
-            best.add(item_id)
+    for row in sorted(rows, key=lambda row: (-row.score, row.item_id)):
+        if row.item_id in tier:
+            best.add(row.item_id)
             if len(best) == wanted:
                 break
     return best
