@@ -7,8 +7,9 @@ and for fields added since it was written); its times are in order (created, the
 published, then last changed) and its title's sort key is its title's; the search index holds
 exactly its current text and terms, or for a kind that is not searched, nothing; its stored
 public JSON is what it renders as now, or, unpublished, there is none. The vocabulary counts the
-words of published items. A write that was cut off (a killed worker, a lost
-connection) must leave all of these true, since each write is one transaction.
+words of published items, and each search set holds the published items of its stem or type.
+A write that was cut off (a killed worker, a lost connection) must leave all of these true,
+since each write is one transaction.
 """
 
 from collections import Counter

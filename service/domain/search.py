@@ -1,19 +1,23 @@
 """Search: an inverted index in plain tables, the same answers on SQLite and PostgreSQL.
 
-Three tables, made by migrations and kept in step by the editing path (`index_item`):
+Four tables, made by migrations and kept in step by the editing path (`index_item`):
 - `search_terms`: for each item, every stem it is found by (words.py), with whether the stem is
   in its name (or question, or another name), a weight, and whether the item is published;
 - `search_words`: the vocabulary of published content, each word with its stem and the number of
   published items it occurs in. Corrections and completions come from it, so a word that exists
   only in a draft or a pending change never surfaces to an anonymous reader;
 - `search_index`: each item's display text (its plain text, shown in snippets), and the stems of
-  all its words in order, which "quoted phrases" are checked against.
+  all its words in order, which "quoted phrases" are checked against;
+- `search_sets`: for each stem and each type, the published items that hold it, as a compressed
+  bitmap. A search's total, and which items can be on its page, come from them.
 
 A query (`plan`) becomes groups, one for each meaningful word (or synonym, or quoted phrase);
 each group has alternatives: the word's stem, its synonyms, its completions if it is the last
-word, its correction if it has none. One statement ranks the items: those matching more groups
-first, then more of them in the name, then the name matched most exactly, then the weights.
-User input never reaches any query syntax: it is only ever bound as data.
+word, its correction if it has none. The items rank by the groups they match first, then by
+those matched in the name, then by how exactly the name is matched, then by the weights. One
+statement ranks them: every match (`_page_from_ranking`), or only the items that can be on the
+page, found from the sets (`_page_from_sets`). User input never reaches any query syntax: it is
+only ever bound as data.
 """
 
 import bisect
@@ -617,12 +621,12 @@ class _Postings:
     params: dict[str, object]
     stems: tuple[str, ...]
     source: str = "search_terms s JOIN q ON q.term = s.term"
-    wanted: str = ""
+    chosen: str = ""  # the rows of a VALUES list `chosen (id)` of the only items to read
 
     @property
     def ctes(self) -> str:
         stems = f"q (term, grp, alt, need, weight) AS (VALUES {self.values})"
-        return f"{stems}, wanted (id) AS (VALUES {self.wanted})" if self.wanted else stems
+        return f"{stems}, chosen (id) AS (VALUES {self.chosen})" if self.chosen else stems
 
 
 def _postings(
@@ -662,27 +666,31 @@ def _of_items(postings: _Postings, items: Iterable[int]) -> _Postings:
     """The postings of these items only, each looked up by its id: the cost is in the items, not
     in the rows of their stems. Each database is led there its own way."""
     params = dict(postings.params)
-    ids = _listed("items", list(items), params)
+    ids = _placeholders("items", list(items), params)
     if _is_postgresql():
         # All the items' rows, fenced (OFFSET 0) from the stems: PostgreSQL keeps a plan for a
         # statement it has run often, made for any values, and such a plan reads by the stems.
-        source = f"""(SELECT * FROM search_terms WHERE item_id IN ({ids}) OFFSET 0) AS s
+        source = f"""(SELECT * FROM search_terms WHERE item_id IN ({", ".join(ids)}) OFFSET 0) AS s
             JOIN q ON q.term = s.term"""
         return replace(postings, params=params, source=source)
     # In this order (CROSS JOIN), so that SQLite finds each item's rows of each stem by its id.
-    wanted = ", ".join(f"({item_id})" for item_id in ids.split(", "))
-    where = f"s.term = q.term AND s.item_id = wanted.id AND s.in_title IN (FALSE, TRUE) AND {postings.where}"
-    source = "q CROSS JOIN wanted CROSS JOIN search_terms s"
-    return replace(postings, where=where, params=params, source=source, wanted=wanted)
+    where = f"s.term = q.term AND s.item_id = chosen.id AND s.in_title IN (FALSE, TRUE) AND {postings.where}"
+    source = "q CROSS JOIN chosen CROSS JOIN search_terms s"
+    chosen = ", ".join(f"({id})" for id in ids)
+    return replace(postings, where=where, params=params, source=source, chosen=chosen)
 
 
-def _listed(name: str, values: Sequence[str], params: dict[str, object]) -> str:
-    """Placeholders for a list of values, each bound apart: `:statuses0, :statuses1, ...`. Never
-    `status_1`: a searched list puts the ranking inside a statement of its own, whose parameters
-    SQLAlchemy names after their columns that way."""
+def _listed(name: str, values: Sequence[object], params: dict[str, object]) -> str:
+    """Placeholders for a list of values, each bound apart: `:statuses0, :statuses1, ...`."""
+    return ", ".join(_placeholders(name, values, params))
+
+
+def _placeholders(name: str, values: Sequence[object], params: dict[str, object]) -> list[str]:
+    """A placeholder for each value, bound in `params`. Never named `status_1`: a searched list puts
+    the ranking inside a statement of its own, whose parameters SQLAlchemy names that way."""
     names = [f"{name}{index}" for index in range(len(values))]
     params.update(zip(names, values, strict=True))
-    return ", ".join(f":{name}" for name in names)
+    return [f":{name}" for name in names]
 
 
 def ranked(
@@ -742,10 +750,14 @@ class _Ranking:
         return sa.text(sql).bindparams(**self.params)
 
     def execute(self, sql: str, **params: object) -> sa.CursorResult:
-        """The statement run as it is written, on the driver: no text to parse, no statement to
-        compile and no cache key to make, a third of the time a text() statement took."""
-        connection = db.session.connection()
-        return connection.exec_driver_sql(_in_driver_style(sql, connection.dialect), self.params | params)
+        return _run(sql, self.params | params)
+
+
+def _run(sql: str, params: dict[str, object]) -> sa.CursorResult:
+    """The statement run as it is written, on the driver: no text to parse, no statement to
+    compile and no cache key to make, a third of the time a text() statement took."""
+    connection = db.session.connection()
+    return connection.exec_driver_sql(_in_driver_style(sql, connection.dialect), params)
 
 
 @functools.lru_cache(maxsize=256)
@@ -934,24 +946,24 @@ def _page_from_sets(
         for m in range(len(groups), 1, -1):
             at_least[m] |= at_least[m - 1] & items
         at_least[1] |= items
+    # The tiers, best first: those wholly before the page are only counted (`before`), those the
+    # page reaches into give their best items (`candidates`).
     candidates, before, place = BitMap(), 0, 0
     for m in range(len(groups), 0, -1):
         tier = at_least[m] - at_least[m + 1]
         wanted = offset + limit - place  # how many of this tier, best first, reach the page
         if place + len(tier) <= offset:
             before += len(tier)
-        elif wanted > 0 and len(tier) <= RANKED_AT_ONCE:
-            candidates |= tier
-        elif (
-            wanted > 0
-            and m == 1
-            and wanted + len(at_least[2]) <= READ_AHEAD
-            and (best := _best_found_once(query_plan, found, type, tier, wanted, len(at_least[2])))
-            is not None
-        ):
-            candidates |= best
         elif wanted > 0:
-            return None
+            if len(tier) <= RANKED_AT_ONCE:
+                best = tier
+            elif m == 1 and wanted + len(at_least[2]) <= READ_AHEAD:
+                best = _best_found_once(query_plan, found, type, tier, wanted, len(at_least[2]))
+            else:
+                best = None
+            if best is None:
+                return None
+            candidates |= best
         place += len(tier)
     if not candidates:
         return [], len(at_least[1])
@@ -967,12 +979,8 @@ def _group_sets(query_plan: Plan, found: Lexicon, type: str | Sequence[str] | No
     stored = {name: found.sets[name] for name in names if name in found.sets}
     if missing := [name for name in names if name not in stored]:
         params: dict[str, object] = {}
-        connection = db.session.connection()
-        rows = connection.exec_driver_sql(
-            _in_driver_style(
-                f"SELECT name, item_ids FROM search_sets WHERE name IN ({_listed('names', missing, params)})",
-                connection.dialect,
-            ),
+        rows = _run(
+            f"SELECT name, item_ids FROM search_sets WHERE name IN ({_listed('names', missing, params)})",
             params,
         )
         read = dict.fromkeys(missing, FrozenBitMap())
@@ -1017,10 +1025,7 @@ def _best_found_once(
                         ORDER BY {order}, s.item_id LIMIT {read}
                     ) AS list_{len(lists)}"""
                 )
-    connection = db.session.connection()
-    rows = connection.exec_driver_sql(
-        _in_driver_style(" UNION ALL ".join(lists), connection.dialect), postings.params
-    ).all()
+    rows = _run(" UNION ALL ".join(lists), postings.params).all()
     last_read = {row.list: row for row in rows}
     lengths = Counter(row.list for row in rows)
     if any(
