@@ -946,6 +946,13 @@ def _page_from_sets(
         for m in range(len(groups), 1, -1):
             at_least[m] |= at_least[m - 1] & items
         at_least[1] |= items
+    total = len(at_least[1])
+    if offset >= total:
+        return [], total
+    if total <= RANKED_AT_ONCE:
+        # Few matches: all of them ranked, each stem's rows read in one range.
+        every_match = _ranking(query_plan, found, statuses=statuses, type=type, in_title=False)
+        return _best(every_match, limit=limit, offset=offset).all(), total
     # The tiers, best first: those wholly before the page are only counted (`before`), those the
     # page reaches into give their best items (`candidates`).
     candidates, before, place = BitMap(), 0, 0
@@ -965,10 +972,8 @@ def _page_from_sets(
                 return None
             candidates |= best
         place += len(tier)
-    if not candidates:
-        return [], len(at_least[1])
     ranking = _ranking(query_plan, found, statuses=statuses, type=type, in_title=False, items=candidates)
-    return _best(ranking, limit=limit, offset=offset - before).all(), len(at_least[1])
+    return _best(ranking, limit=limit, offset=offset - before).all(), total
 
 
 def _group_sets(query_plan: Plan, found: Lexicon, type: str | Sequence[str] | None) -> list[FrozenBitMap]:
