@@ -52,6 +52,8 @@ def upgrade():
     for term, item_id, type in postings:
         sets.setdefault(f"stem {term}", BitMap()).add(item_id)
         sets.setdefault(f"type {type}", BitMap()).add(item_id)
+    for items in sets.values():
+        items.run_optimize()
     op.bulk_insert(table, [{"name": name, "item_ids": items.serialize()} for name, items in sorted(sets.items())])
 
 

@@ -84,8 +84,8 @@ def _sets_problems(terms: dict[int, dict[str, tuple]]) -> list[str]:
     types = {item_id: type for item_id, type in rows}
     expected: dict[str, set[int]] = {}
     for item_id, found_by in terms.items():
-        published = {term for term, (is_published, *_) in found_by.items() if is_published}
-        for name in search.set_names(types[item_id], published):
+        published_stems = {term for term, (published, *_) in found_by.items() if published}
+        for name in search.set_names(types[item_id], published_stems):
             expected.setdefault(name, set()).add(item_id)
     found = search.search_sets_rows()
     return [

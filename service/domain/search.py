@@ -55,9 +55,10 @@ MAX_STEMS = 96
 MAX_CORRECTIONS = 4
 SNIPPET_WORDS = 24
 SUGGESTIONS = 8
-# A page found from the stored sets ranks at most this many items of a tier found by several
-# groups, and reads at most this many rows of each stem for the tier found by one; beyond, the
-# page is taken from a ranking of every match.
+# A page found from the stored sets ranks every match where there are at most RANKED_AT_ONCE,
+# else each tier of items found by as many groups whole where it holds at most that many; it
+# reads at most READ_AHEAD rows of each stem for the tier found by one group. Beyond, the page
+# is taken from a ranking of every match.
 RANKED_AT_ONCE = 200
 READ_AHEAD = 1000
 # The stored sets a lexicon keeps once read: the largest are a few kilobytes.
@@ -240,8 +241,8 @@ def set_names(type: str, stems: set[str]) -> set[str]:
 
 def _update_sets(item: ContentItem, now: set[str], before: set[str]) -> None:
     """The item added to the sets it joins and taken from those it leaves. On PostgreSQL each set
-    is locked while it changes (in the order of their names, so that two writers never wait for
-    each other); SQLite lets one writer in at a time, and this one has written already."""
+    is locked while it changes, in the order of their names, so that two writers never deadlock;
+    SQLite lets one writer in at a time, and this one has written already."""
     joined, left = now - before, before - now
     if not joined and not left:
         return
@@ -264,6 +265,7 @@ def _update_sets(item: ContentItem, now: set[str], before: set[str]) -> None:
             items.add(item.id)
         else:
             items.discard(item.id)
+        items.run_optimize()
         changed.append({"set_name": name, "set_items": items.serialize()})
     session.execute(
         sa.update(search_sets)
@@ -513,7 +515,9 @@ def plan(query: str, found: Lexicon) -> Plan:
     while position < len(typed) and len(groups) < MAX_GROUPS:
         span, entry = _synonyms_at(spelled, position, found)
         if entry is not None:
-            groups.append(Group(_synonym_alternatives(" ".join(spelled[position : position + span]), entry)))
+            # A set whose every term has too many stems to look up finds nothing.
+            if alternatives := _synonym_alternatives(" ".join(spelled[position : position + span]), entry):
+                groups.append(Group(alternatives))
             position += span
             continue
         word = typed[position]
@@ -619,7 +623,6 @@ class _Postings:
     values: str
     where: str
     params: dict[str, object]
-    stems: tuple[str, ...]
     source: str = "search_terms s JOIN q ON q.term = s.term"
     chosen: str = ""  # the rows of a VALUES list `chosen (id)` of the only items to read
 
@@ -657,8 +660,7 @@ def _postings(
     if in_title:
         # An equality, so that the primary key (term, in_title, item_id) reads only names' stems.
         visible.append("s.in_title = TRUE")
-    stems = tuple(dict.fromkeys(stem for alt in query_plan.alternatives for stem in alt.stems))
-    postings = _Postings(", ".join(rows), " AND ".join(visible), params, stems)
+    postings = _Postings(", ".join(rows), " AND ".join(visible), params)
     return _of_items(postings, items) if items else postings
 
 
@@ -676,7 +678,7 @@ def _of_items(postings: _Postings, items: Iterable[int]) -> _Postings:
     # In this order (CROSS JOIN), so that SQLite finds each item's rows of each stem by its id.
     where = f"s.term = q.term AND s.item_id = chosen.id AND s.in_title IN (FALSE, TRUE) AND {postings.where}"
     source = "q CROSS JOIN chosen CROSS JOIN search_terms s"
-    chosen = ", ".join(f"({id})" for id in ids)
+    chosen = ", ".join(f"({placeholder})" for placeholder in ids)
     return replace(postings, where=where, params=params, source=source, chosen=chosen)
 
 
@@ -704,7 +706,8 @@ def ranked(
     """(item_id, rank) of every item matching a group of the plan, and every quoted phrase.
 
     The rank orders by, in turn: the groups matched; those matched in the name; how much of the
-    name the query matched; the weights. Each is kept below the step of the one before.
+    name the query matched; the weights. Each is kept below the step of the one before (how much
+    of the name, for names of up to a few dozen words).
     """
     ranking = _ranking(query_plan, found, statuses=statuses, type=type, in_title=in_title)
     statement = ranking.bound(f"WITH {ranking.ctes} {ranking.select}")
@@ -825,8 +828,13 @@ def _ranking(
         # One stem in all: each item is found once, nothing to add up.
         ranking = f"SELECT item_id, score AS rank FROM groups {phrases}"
     else:
+        # Each group's score added in the groups' order, whatever order the rows come in: the
+        # same rank to the last bit however the rows are read, so that ties stay ties.
+        rank = " + ".join(
+            f"coalesce(max(CASE WHEN grp = {g} THEN score END), 0)" for g in range(len(query_plan.groups))
+        )
         ranking = f"""
-            SELECT item_id, sum(score) AS rank FROM groups {phrases}
+            SELECT item_id, {rank} AS rank FROM groups {phrases}
             GROUP BY item_id {having if required else ""}"""
     ctes = f"""{postings.ctes},
         found AS ({found_sql}),
@@ -976,9 +984,9 @@ def _page_from_sets(
     return _best(ranking, limit=limit, offset=offset - before).all(), total
 
 
-def _group_sets(query_plan: Plan, found: Lexicon, type: str | Sequence[str] | None) -> list[FrozenBitMap]:
+def _group_sets(query_plan: Plan, found: Lexicon, type: str | Sequence[str] | None) -> list[BitMap]:
     """The published items each group finds (by any of its alternatives), of the types asked for.
-    The sets are read once for each content generation, like the lexicon they belong to."""
+    Each set is read once for each generation of search, like the lexicon that keeps it."""
     types = [type] if isinstance(type, str) else list(type or ())
     names = [f"stem {alt.stems[0]}" for alt in query_plan.alternatives] + [f"type {kind}" for kind in types]
     stored = {name: found.sets[name] for name in names if name in found.sets}
@@ -988,17 +996,17 @@ def _group_sets(query_plan: Plan, found: Lexicon, type: str | Sequence[str] | No
             f"SELECT name, item_ids FROM search_sets WHERE name IN ({_listed('names', missing, params)})",
             params,
         )
-        read = dict.fromkeys(missing, FrozenBitMap())
-        read |= {name: FrozenBitMap.deserialize(item_ids) for name, item_ids in rows}
+        read = {name: FrozenBitMap.deserialize(item_ids) for name, item_ids in rows}
+        # Only sets that exist are kept: a query of made-up words cannot fill the room.
         if len(found.sets) + len(read) <= SETS_KEPT:
             found.sets |= read
-        stored |= read
+        stored |= dict.fromkeys(missing, FrozenBitMap()) | read
     groups = [
-        BitMap.union(*(stored[f"stem {alt.stems[0]}"] for alt in group.alternatives))
+        BitMap().union(*(stored[f"stem {alt.stems[0]}"] for alt in group.alternatives))
         for group in query_plan.groups
     ]
     if types:
-        of_types = BitMap.union(*(stored[f"type {kind}"] for kind in types))
+        of_types = BitMap().union(*(stored[f"type {kind}"] for kind in types))
         groups = [items & of_types for items in groups]
     return groups
 
@@ -1027,15 +1035,13 @@ def _best_found_once(
                         SELECT s.item_id, {score} AS score, s.in_title, s.title_terms, {len(lists)} AS list
                         FROM search_terms s
                         WHERE s.term = :t{g}_{a}_0 AND s.in_title = {titled} AND {postings.where}
-                        ORDER BY {order}, s.item_id LIMIT {read}
+                        ORDER BY {order}, s.item_id LIMIT :read
                     ) AS list_{len(lists)}"""
                 )
-    rows = _run(" UNION ALL ".join(lists), postings.params).all()
-    last_read = {row.list: row for row in rows}
+    rows = _run(" UNION ALL ".join(lists), postings.params | {"read": read}).all()
     lengths = Counter(row.list for row in rows)
     if any(
-        row.in_title and row.title_terms > NAME_WORDS_IN_ORDER and lengths[row.list] == read
-        for row in last_read.values()
+        row.in_title and row.title_terms > NAME_WORDS_IN_ORDER and lengths[row.list] == read for row in rows
     ):
         return None
     best = BitMap()

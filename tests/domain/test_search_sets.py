@@ -6,6 +6,7 @@ import threading
 
 import pytest
 import sqlalchemy as sa
+from pyroaring import BitMap
 
 from service.domain import search
 from service.domain.consistency import check_consistency
@@ -45,11 +46,18 @@ def test_pages_from_the_sets_are_those_of_a_ranking_of_every_match(synthetic_app
     # from each stem's rows, and some pages need more than that and are ranked in full.
     monkeypatch.setattr(search, "RANKED_AT_ONCE", 4)
     monkeypatch.setattr(search, "READ_AHEAD", 60)
-    read_best_first = []
-    best_found_once = search._best_found_once
-    monkeypatch.setattr(
-        search, "_best_found_once", lambda *args: read_best_first.append(args) or best_found_once(*args)
-    )
+    read_best_first, ranked_by_ids = [], []
+    best_found_once, of_items = search._best_found_once, search._of_items
+
+    def recorded(calls, function):
+        def call(*args):
+            calls.append(result := function(*args))
+            return result
+
+        return call
+
+    monkeypatch.setattr(search, "_best_found_once", recorded(read_best_first, best_found_once))
+    monkeypatch.setattr(search, "_of_items", recorded(ranked_by_ids, of_items))
     compared = ranked_in_full = 0
     with synthetic_app.app_context():
         lexicon = search.lexicon()
@@ -65,12 +73,14 @@ def test_pages_from_the_sets_are_those_of_a_ranking_of_every_match(synthetic_app
                     rows, total = search._page_from_ranking(plan, lexicon, **bounds)
                     where = (query, type, offset, limit)
                     assert [row.item_id for row in from_sets[0]] == [row.item_id for row in rows], where
-                    # The same sums, added up in another order on PostgreSQL: equal to the last bits.
-                    ranks = [row.rank for row in rows]
-                    assert [row.rank for row in from_sets[0]] == pytest.approx(ranks, rel=1e-12)
+                    # The same ranks to the last bit, however the rows were read.
+                    assert [row.rank for row in from_sets[0]] == [row.rank for row in rows], where
                     assert from_sets[1] == total, where
                     compared += 1
-    assert compared > 100 and read_best_first and ranked_in_full
+    # Pages from tiers read best first, pages of chosen items, and pages ranked in full were all seen.
+    assert compared > 100 and ranked_in_full
+    assert len([best for best in read_best_first if best is not None]) > 20
+    assert len(ranked_by_ids) > 20
 
 
 def test_the_sets_follow_concurrent_publishing_and_archiving(app):
@@ -106,7 +116,7 @@ def test_the_sets_follow_concurrent_publishing_and_archiving(app):
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    assert failures == []
+    assert failures == [] and not any(thread.is_alive() for thread in threads)
     client = app.test_client()
 
     def found() -> int:
@@ -129,3 +139,33 @@ def test_a_set_out_of_step_is_reported(app_context):
     db.session.commit()
     problems = check_consistency()
     assert any("search set 'stem melanoma'" in problem for problem in problems), problems
+
+
+def test_a_name_too_long_to_be_read_in_order_is_ranked_in_full(app_context):
+    # Past NAME_WORDS_IN_ORDER words, a name's share of words found no longer steps over every
+    # weight: where the rows read reach such a name, the best cannot be read in order.
+    text = db.session.scalar(sa.select(Source.text).where(Source.slug == "immunotherapy-use"))
+    words = " ".join(
+        f"word{chr(97 + n // 26)}{chr(97 + n % 26)}" for n in range(search.NAME_WORDS_IN_ORDER + 5)
+    )
+    for slug, question in (("short", "What is zymoquartz?"), ("long", f"What is zymoquartz {words}?")):
+        create_item(
+            FAQ,
+            {
+                "slug": f"zymoquartz-{slug}",
+                "question": question,
+                "answer": "Zymoquartz is a word that only these questions hold.",
+                "status": "published",
+                "sources": [{"source": "immunotherapy-use", "quote": text[:80]}],
+            },
+            author="test",
+            check_claims=False,
+        )
+    lexicon = search.lexicon()
+    plan = search.plan("zymoquartz ", lexicon)
+    tier = search._group_sets(plan, lexicon, None)[0]
+    assert len(tier) == 2
+    assert search._best_found_once(plan, lexicon, None, tier, 1, 0) == BitMap(
+        db.session.scalars(sa.select(ContentItem.id).where(ContentItem.slug == "zymoquartz-short"))
+    )
+    assert search._best_found_once(plan, lexicon, None, tier, 2, 0) is None
