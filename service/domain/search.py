@@ -250,9 +250,8 @@ def _update_sets(item: ContentItem, now: set[str], before: set[str]) -> None:
     sets = search_sets.c
     if joined:
         # Each set joined exists before it is read, made empty where it is new.
-        insert = (postgresql if _is_postgresql() else sqlite).insert(search_sets)
         session.execute(
-            insert.on_conflict_do_nothing(index_elements=["name"]),
+            _insert(search_sets).on_conflict_do_nothing(index_elements=["name"]),
             [{"name": name, "item_ids": _EMPTY_SET} for name in sorted(joined)],
         )
     read = sa.select(sets.name, sets.item_ids).where(sets.name.in_(sorted(joined | left))).order_by(sets.name)
@@ -280,9 +279,8 @@ def _count_words(added: dict[str, str], removed: set[str]) -> None:
     for each removed, and a word no published item has any more is forgotten."""
     session = db.session
     if added:
-        insert = (postgresql if _is_postgresql() else sqlite).insert(search_words)
         session.execute(
-            insert.on_conflict_do_update(
+            _insert(search_words).on_conflict_do_update(
                 index_elements=["word"], set_={"documents": search_words.c.documents + 1}
             ),
             [{"word": word, "stem": stem, "documents": 1} for word, stem in added.items()],
@@ -349,6 +347,11 @@ def stem_sequence(texts: Iterable[str]) -> str:
 
 def _is_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _insert(table: sa.Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT in the database's own dialect, which can say what to do on a conflict."""
+    return (postgresql if _is_postgresql() else sqlite).insert(table)
 
 
 # --- What a query looks for --------------------------------------------------------------------
